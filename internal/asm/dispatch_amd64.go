@@ -1,0 +1,25 @@
+//go:build !purego
+
+package asm
+
+import "github.com/klauspost/cpuid/v2"
+
+// hasAVX2FMA is read once: AVX2 (which cpuid reports only when the OS saves
+// the ymm state) together with FMA3 (which cpuid reports without that check,
+// so both are needed).
+var hasAVX2FMA = cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3)
+
+// accelerated returns the AVX2/FMA set when the CPU supports it.
+func accelerated() *Kernels {
+	if hasAVX2FMA && AVX2 != nil {
+		return AVX2
+	}
+	return nil
+}
+
+func acceleratedMissing() string {
+	if !hasAVX2FMA {
+		return "this CPU (" + cpuid.CPU.BrandName + ") lacks AVX2 or FMA3"
+	}
+	return "the AVX2 kernels are not built into this binary"
+}

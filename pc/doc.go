@@ -1,0 +1,43 @@
+// Package pc implements supervised generative predictive-coding networks, as
+// in the seed tutorial "MNIST generation" (PredFlow): a stack of layers
+// r_0 … r_L where each layer predicts the one below it,
+//
+//	prediction of layer i:  W_i · f(r_{i+1})        f = ReLU
+//	error of layer i:       e_i = r_i − W_i · f(r_{i+1})
+//
+// with r_0 the data (an image) and r_L the target (a one-hot label).
+//
+// Learn clamps r_0 to the data and r_L to the target, starts every hidden
+// layer at its top-down prediction, relaxes the hidden layers for T steps,
+//
+//	r_i += ir · (−e_i + W_{i−1}ᵀ e_{i−1} ⊙ f'(r_i))      i = 1 … L−1
+//
+// (all errors computed first, then all updates, exactly as the seed), and then
+// takes one Hebbian step on every weight matrix,
+//
+//	W_i += lr · Σ_batch e_i ⊗ f(r_{i+1})
+//
+// summed, not averaged, over the batch, as the seed does. Generate clamps
+// only r_L and relaxes the other layers, r_0 included (r_0 += ir·(−e_0)).
+//
+// # A property of the seed worth knowing
+//
+// Generate starts every layer at its top-down prediction, so every error is
+// exactly zero and the T relaxation steps change nothing: the generated image
+// is one top-down pass, W_0 f(W_1 f(… W_{L−1} f(target)))). pcgo keeps this
+// faithfully (and its tests check it bit for bit).
+//
+// # Data layout and cost
+//
+// Activities are batch-major: a batch of B samples of layer i is a B×n_i
+// row-major matrix R_i, so predictions are one GEMM each, P_i = F_{i+1}·W_iᵀ,
+// and the weight update is the GEMM W_i += lr·E_iᵀ·F_{i+1}. A Workspace
+// allocates every buffer once, for a maximum batch; Learn and Generate then
+// allocate nothing.
+//
+// # Concurrency
+//
+// A Net may be read by many goroutines at once (Generate only reads it); a
+// Workspace belongs to one goroutine at a time. Learn writes the Net's
+// weights, so no other goroutine may use that Net while Learn runs.
+package pc

@@ -1,0 +1,242 @@
+package pc
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/pcgo/pcgo/linalg"
+)
+
+// Config holds the hyper-parameters of Learn and Generate.
+type Config struct {
+	IR   float32 // inference rate: step size of the relaxation (seed: 0.05)
+	LR   float32 // learning rate of the weight update (seed: 0.005)
+	T    int     // relaxation steps in Learn (seed: 20)
+	TGen int     // relaxation steps in Generate (seed: 40)
+}
+
+// DefaultConfig returns the seed's hyper-parameters.
+func DefaultConfig() Config { return Config{IR: 0.05, LR: 0.005, T: 20, TGen: 40} }
+
+// Validate reports whether c can run: finite rates and step counts ≥ 0.
+func (c Config) Validate() error {
+	for _, v := range []struct {
+		name string
+		x    float32
+	}{{"IR", c.IR}, {"LR", c.LR}} {
+		if math.IsNaN(float64(v.x)) || math.IsInf(float64(v.x), 0) {
+			return fmt.Errorf("pc: %s must be finite, got %v", v.name, v.x)
+		}
+	}
+	if c.T < 0 || c.TGen < 0 {
+		return fmt.Errorf("pc: step counts must be ≥ 0, got T=%d TGen=%d", c.T, c.TGen)
+	}
+	return nil
+}
+
+// Workspace holds every buffer Learn and Generate need for batches of up to
+// MaxBatch samples, and the engine that runs their linear algebra. Build it
+// once; its calls then allocate nothing. A Workspace is used by one goroutine
+// at a time; several workspaces may share one Net for Generate.
+type Workspace struct {
+	// Config is used by every later call; NewWorkspace sets DefaultConfig.
+	Config Config
+
+	net      *Net
+	eng      *linalg.Engine
+	maxBatch int
+
+	// Per layer i = 0 … L, each maxBatch × n_i: activities R_i, their ReLU
+	// F_i and errors E_i (E_L unused). R_0 is used by Generate only: Learn
+	// reads the caller's data in place, and R_L is always the caller's target.
+	r, f, e    []linalg.Matrix
+	rv, fv, ev []linalg.Matrix // views of the current batch's rows
+	tmp        []float32       // maxBatch × max n_i: a prediction or a fed-back error
+
+	energy []float64 // mean squared error of each layer after the last call
+}
+
+// NewWorkspace returns a workspace for net and batches of up to maxBatch
+// samples. eng runs its linear algebra; nil means a new engine with the
+// default options (all CPUs, the kernel set chosen at start-up).
+func NewWorkspace(net *Net, maxBatch int, eng *linalg.Engine) (*Workspace, error) {
+	if net == nil || len(net.W) == 0 {
+		return nil, errors.New("pc: NewWorkspace needs a network")
+	}
+	if maxBatch < 1 || maxBatch > 1<<20 {
+		return nil, fmt.Errorf("pc: maximum batch must be 1 to %d, got %d", 1<<20, maxBatch)
+	}
+	if eng == nil {
+		var err error
+		if eng, err = linalg.NewEngine(linalg.Options{}); err != nil {
+			return nil, err
+		}
+	}
+	ws := &Workspace{Config: DefaultConfig(), net: net, eng: eng, maxBatch: maxBatch}
+	L := net.Layers()
+	widest := 0
+	for i := 0; i <= L; i++ {
+		n := net.Sizes[i]
+		widest = max(widest, n)
+		ws.r = append(ws.r, linalg.New(maxBatch, n))
+		ws.f = append(ws.f, linalg.New(maxBatch, n))
+		ws.e = append(ws.e, linalg.New(maxBatch, n))
+	}
+	ws.rv = make([]linalg.Matrix, L+1)
+	ws.fv = make([]linalg.Matrix, L+1)
+	ws.ev = make([]linalg.Matrix, L+1)
+	ws.tmp = make([]float32, maxBatch*widest)
+	ws.energy = make([]float64, L)
+	return ws, nil
+}
+
+// Net returns the network the workspace works on.
+func (ws *Workspace) Net() *Net { return ws.net }
+
+// MaxBatch returns the largest batch the workspace accepts.
+func (ws *Workspace) MaxBatch() int { return ws.maxBatch }
+
+// Engine returns the engine that runs the workspace's linear algebra.
+func (ws *Workspace) Engine() *linalg.Engine { return ws.eng }
+
+// Energy returns the mean squared error of layer i (0 ≤ i < L), mean(E_i²)
+// over the batch and the layer's units, of the errors last computed: in
+// Learn, those after relaxation that the weight update used; in Generate,
+// those of the last relaxation step.
+func (ws *Workspace) Energy(i int) float64 { return ws.energy[i] }
+
+// TotalEnergy returns the sum over layers of Energy(i).
+func (ws *Workspace) TotalEnergy() float64 {
+	var s float64
+	for _, v := range ws.energy {
+		s += v
+	}
+	return s
+}
+
+// Learn runs one step of supervised generative predictive coding on a batch:
+// data x (B × n_0) and target y (B × n_L), 1 ≤ B ≤ MaxBatch, as in the
+// seed's learn: clamp, start the hidden layers top-down, relax T steps,
+// update every weight matrix. x and y are read, never written.
+func (ws *Workspace) Learn(x, y linalg.Matrix) error {
+	b, err := ws.checkBatch(x.Rows, y, "Learn")
+	if err != nil {
+		return err
+	}
+	if x.Cols != ws.net.InputSize() {
+		return fmt.Errorf("pc: Learn: data has %d columns, the network's input layer %d", x.Cols, ws.net.InputSize())
+	}
+	if y.Rows != x.Rows {
+		return fmt.Errorf("pc: Learn: %d data rows but %d target rows", x.Rows, y.Rows)
+	}
+	cfg := ws.Config
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	L := ws.net.Layers()
+	r, f, e := ws.views(b)
+	r[0], r[L] = x, y
+	ws.eng.Relu(f[L], y)
+	for i := L - 1; i >= 1; i-- {
+		ws.predict(i, r[i], f)
+		ws.eng.Relu(f[i], r[i])
+	}
+	for range cfg.T {
+		ws.errors(r, f, e)
+		ws.relaxHidden(r, f, e, cfg.IR)
+	}
+	ws.errors(r, f, e)
+	for i, w := range ws.net.W {
+		ws.eng.Gemm(linalg.Trans, linalg.NoTrans, cfg.LR, e[i], f[i+1], 1, w)
+	}
+	return nil
+}
+
+// Generate runs the seed's generate on a batch of targets y (B × n_L): clamp
+// the label layer, start every other layer top-down, relax TGen steps with
+// the data layer free. It returns the data layer R_0 (B × n_0), a view into
+// the workspace that stays valid until its next call.
+//
+// As in the seed, the top-down start is a fixed point of the relaxation, so
+// the result equals the top-down pass (see the package documentation).
+func (ws *Workspace) Generate(y linalg.Matrix) (linalg.Matrix, error) {
+	b, err := ws.checkBatch(y.Rows, y, "Generate")
+	if err != nil {
+		return linalg.Matrix{}, err
+	}
+	cfg := ws.Config
+	if err := cfg.Validate(); err != nil {
+		return linalg.Matrix{}, err
+	}
+	L := ws.net.Layers()
+	r, f, e := ws.views(b)
+	r[L] = y
+	ws.eng.Relu(f[L], y)
+	for i := L - 1; i >= 0; i-- {
+		ws.predict(i, r[i], f)
+		if i >= 1 {
+			ws.eng.Relu(f[i], r[i])
+		}
+	}
+	for range cfg.TGen {
+		ws.errors(r, f, e)
+		ws.relaxHidden(r, f, e, cfg.IR)
+		ws.eng.Axpy(-cfg.IR, e[0], r[0])
+	}
+	return r[0], nil
+}
+
+// checkBatch validates the batch size and the target's shape.
+func (ws *Workspace) checkBatch(b int, y linalg.Matrix, op string) (int, error) {
+	if b < 1 || b > ws.maxBatch {
+		return 0, fmt.Errorf("pc: %s: batch of %d samples; this workspace takes 1 to %d", op, b, ws.maxBatch)
+	}
+	if y.Cols != ws.net.OutputSize() {
+		return 0, fmt.Errorf("pc: %s: target has %d columns, the network's label layer %d", op, y.Cols, ws.net.OutputSize())
+	}
+	return b, nil
+}
+
+// views returns the first b rows of the workspace's per-layer buffers. The
+// returned slices are the workspace's own; callers overwrite entries (R_0,
+// R_L) with the caller's matrices for one call.
+func (ws *Workspace) views(b int) (r, f, e []linalg.Matrix) {
+	for i := range ws.rv {
+		ws.rv[i] = ws.r[i].FirstRows(b)
+		ws.fv[i] = ws.f[i].FirstRows(b)
+		ws.ev[i] = ws.e[i].FirstRows(b)
+	}
+	return ws.rv, ws.fv, ws.ev
+}
+
+// predict writes the top-down prediction of layer i, F_{i+1}·W_iᵀ, into dst.
+func (ws *Workspace) predict(i int, dst linalg.Matrix, f []linalg.Matrix) {
+	ws.eng.Gemm(linalg.NoTrans, linalg.Trans, 1, f[i+1], ws.net.W[i], 0, dst)
+}
+
+// scratch returns the b × n scratch matrix.
+func (ws *Workspace) scratch(b, n int) linalg.Matrix {
+	return linalg.FromSlice(b, n, ws.tmp[:b*n])
+}
+
+// errors computes E_i = R_i − F_{i+1}·W_iᵀ for every layer i < L and records
+// each layer's mean squared error from the same pass.
+func (ws *Workspace) errors(r, f, e []linalg.Matrix) {
+	for i := range ws.net.W {
+		p := ws.scratch(r[i].Rows, r[i].Cols)
+		ws.predict(i, p, f)
+		sq := ws.eng.SubSq(e[i], r[i], p)
+		ws.energy[i] = sq / float64(r[i].Rows*r[i].Cols)
+	}
+}
+
+// relaxHidden takes one relaxation step on every hidden layer i = 1 … L−1:
+// R_i += ir·(−E_i + (E_{i−1}·W_{i−1}) ⊙ f'(R_i)), then F_i = ReLU(R_i).
+func (ws *Workspace) relaxHidden(r, f, e []linalg.Matrix, ir float32) {
+	for i := 1; i < ws.net.Layers(); i++ {
+		g := ws.scratch(r[i].Rows, r[i].Cols)
+		ws.eng.Gemm(linalg.NoTrans, linalg.NoTrans, 1, e[i-1], ws.net.W[i-1], 0, g)
+		ws.eng.ReluDerivUpdate(r[i], e[i], g, f[i], ir)
+	}
+}
