@@ -46,7 +46,8 @@ func main() {
 	shape(mr, 8*nv)
 	gemmTile(mr, nv, *unrollFlag, table)
 	packBN(8*nv, table)
-	packBT(8 * nv)
+	packT("packBTAVX2", "B", 8*nv, Y12)
+	packT("packANAVX2", "A", mr, Y12)
 	packAT(mr, table)
 	Generate()
 }
@@ -116,6 +117,16 @@ func gemmTile(mr, nv, unroll int, table Mem) {
 				for v := 0; v < nv; v++ {
 					VFMADD231PS(bv[v], av, acc(i, v))
 				}
+			}
+		}
+		Comment("Prefetch the tile of C (each row's first and last byte) so that",
+			"the epilogue's loads and stores do not wait on memory.")
+		MOVQ(RDX, R11)
+		for i := 0; i < r; i++ {
+			PREFETCHT0(Mem{Base: R11})
+			PREFETCHT0(Mem{Base: R11, Disp: 4*nr - 1})
+			if i < r-1 {
+				ADDQ(R8, R11)
 			}
 		}
 		loop := fmt.Sprintf("loop%d", r)
@@ -336,59 +347,73 @@ func packBN(nr int, table Mem) {
 	avx.Ret()
 }
 
-// packBT emits packBTAVX2, PackB for op(B) = Bᵀ over whole panels and whole
-// groups of eight p: panel step p needs column p of B's rows j0…j0+NR−1, so
-// each 8×8 block of B is transposed in registers. The lane-crossing part of
-// the transpose is done by the loads: register x_i holds B[j0+i][p:p+4] in its
-// low half and B[j0+i+4][p:p+4] in its high half (VINSERTF128), so the two
-// in-lane stages (VUNPCKLPS/VUNPCKHPS, then VSHUFPS) leave in register q the
-// eight values B[j0+0…7][p+q], one packed step.
-func packBT(nr int) {
-	nv := nr / 8
-	TEXT("packBTAVX2", NOSPLIT, "func(dst, b []float32, ldb, k, k8, panels int)")
+// packT emits a packing routine for a transposed operand, over whole panels
+// and whole groups of eight steps p: panel step p needs element p of each of
+// `width` consecutive rows of the source (rows j0…j0+width−1 of B for a
+// transposed B, rows i0…i0+MR−1 of A for a non-transposed A), so each 8×8
+// block is transposed in registers. The lane-crossing part of the transpose
+// is done by the loads: register x_i holds row i's elements p…p+3 in its low
+// half and row i+4's in its high half (VINSERTF128), so the two in-lane
+// stages (VUNPCKLPS/VUNPCKHPS, then VSHUFPS) leave in register q the eight
+// values of rows 0…7 at step p+q, one packed step. A group of fewer than
+// eight rows (MR = 6) reads its last row again in place of the missing ones
+// and stores only its live lanes.
+func packT(name, what string, width int, hi VecPhysical) {
+	TEXT(name, NOSPLIT, "func(dst, src []float32, ld, k, k8, panels int)")
 	Pragma("noescape")
-	avx.DocRef("packB",
-		fmt.Sprintf("packBTAVX2 packs op(B) = Bᵀ, B being n×k with row stride ldb, into panels of k·%d", nr),
-		fmt.Sprintf("values: it fills steps p < k8 (a multiple of 8, ≥ 8) of the first panels panels (%d rows of B each);", nr),
-		"the caller packs the remaining steps and the last partial panel.",
+	ref := "packB"
+	if what == "A" {
+		ref = "packA"
+	}
+	avx.DocRef(ref,
+		fmt.Sprintf("%s packs panels of %d rows of src (row stride ld): panel step p holds element p", name, width),
+		fmt.Sprintf("of each of the panel's rows, %d values; panels are k·%d values apart. It fills the", width, width),
+		"steps p < k8 (a multiple of 8, ≥ 8) of the first panels panels; the caller packs the",
+		"remaining steps and any last partial panel.",
 	)
 	dst := Load(Param("dst").Base(), GP64())
-	src := Load(Param("b").Base(), GP64())
-	ldb := Load(Param("ldb"), GP64())
-	SHLQ(U8(2), ldb)
-	ldb3 := GP64()
-	LEAQ(Mem{Base: ldb, Index: ldb, Scale: 2}, ldb3)
+	src := Load(Param("src").Base(), GP64())
+	ld := Load(Param("ld"), GP64())
+	SHLQ(U8(2), ld)
+	ld3 := GP64()
+	LEAQ(Mem{Base: ld, Index: ld, Scale: 2}, ld3)
 	panelBytes := Load(Param("k"), GP64())
-	IMUL3Q(U32(4*nr), panelBytes, panelBytes)
+	IMUL3Q(U32(4*width), panelBytes, panelBytes)
 	k8 := Load(Param("k8"), GP64())
 	SHRQ(U8(3), k8)
 	panels := Load(Param("panels"), GP64())
 
 	r0, r4, out, cnt := GP64(), GP64(), GP64(), GP64()
 	Label("panel")
-	for v := 0; v < nv; v++ {
-		Commentf("Rows j0+%d…j0+%d of B → lanes %d…%d of each packed step.", 8*v, 8*v+7, 8*v, 8*v+7)
+	for v := 0; v*8 < width; v++ {
+		live := min(8, width-8*v)
+		Commentf("Rows %d…%d of the panel → lanes %d…%d of each packed step.", 8*v, 8*v+live-1, 8*v, 8*v+live-1)
 		MOVQ(src, r0)
 		if v > 0 {
 			t := GP64()
-			IMUL3Q(U32(8*v), ldb, t) // 8v rows down
+			IMUL3Q(U32(8*v), ld, t) // 8v rows down
 			ADDQ(t, r0)
 		}
-		LEAQ(Mem{Base: r0, Index: ldb, Scale: 4}, r4)
+		LEAQ(Mem{Base: r0, Index: ld, Scale: 4}, r4)
 		LEAQ(Mem{Base: dst, Disp: 32 * v}, out)
 		MOVQ(k8, cnt)
 		loop := fmt.Sprintf("block%d", v)
 		Label(loop)
-		rowAddr := func(base Register, i, disp int) Mem {
-			switch i {
+		rowAddr := func(i, disp int) Mem {
+			i = min(i, live-1)
+			base := Register(r0)
+			if i >= 4 {
+				base = r4
+			}
+			switch i % 4 {
 			case 0:
 				return Mem{Base: base, Disp: disp}
 			case 1:
-				return Mem{Base: base, Index: ldb, Scale: 1, Disp: disp}
+				return Mem{Base: base, Index: ld, Scale: 1, Disp: disp}
 			case 2:
-				return Mem{Base: base, Index: ldb, Scale: 2, Disp: disp}
+				return Mem{Base: base, Index: ld, Scale: 2, Disp: disp}
 			default:
-				return Mem{Base: base, Index: ldb3, Scale: 1, Disp: disp}
+				return Mem{Base: base, Index: ld3, Scale: 1, Disp: disp}
 			}
 		}
 		// Physical registers: avo's liveness analysis sees the 128-bit load
@@ -399,8 +424,8 @@ func packBT(nr int) {
 		o := []VecPhysical{Y8, Y9, Y10, Y11}
 		for half := 0; half < 2; half++ {
 			for i := range x {
-				VMOVUPS(rowAddr(r0, i, 16*half), x[i].AsX())
-				VINSERTF128(U8(1), rowAddr(r4, i, 16*half), x[i], x[i])
+				VMOVUPS(rowAddr(i, 16*half), x[i].AsX())
+				VINSERTF128(U8(1), rowAddr(i+4, 16*half), x[i], x[i])
 			}
 			VUNPCKLPS(x[1], x[0], t[0])
 			VUNPCKHPS(x[1], x[0], t[1])
@@ -411,18 +436,18 @@ func packBT(nr int) {
 			VSHUFPS(U8(0x44), t[3], t[1], o[2])
 			VSHUFPS(U8(0xEE), t[3], t[1], o[3])
 			for q := 0; q < 4; q++ {
-				VMOVUPS(o[q], Mem{Base: out, Disp: 4 * nr * (4*half + q)})
+				storeMR(live, o[q], hi, Mem{Base: out, Disp: 4 * width * (4*half + q)})
 			}
 		}
 		ADDQ(U8(32), r0)
 		ADDQ(U8(32), r4)
-		ADDQ(U32(4*8*nr), out)
+		ADDQ(U32(4*8*width), out)
 		DECQ(cnt)
 		JNE(LabelRef(loop))
 	}
-	Comment("Next panel: NR rows of B further, one panel of dst further.")
+	Commentf("Next panel: %d rows of src further, one panel of dst further.", width)
 	t := GP64()
-	IMUL3Q(U32(nr), ldb, t)
+	IMUL3Q(U32(width), ld, t)
 	ADDQ(t, src)
 	ADDQ(panelBytes, dst)
 	DECQ(panels)
@@ -464,7 +489,7 @@ func packAT(mr int, table Mem) {
 	Label("step")
 	x := YMM()
 	VMASKMOVPS(Mem{Base: row}, mask, x)
-	storeMR(mr, x, Mem{Base: dst})
+	storeMR(mr, x, YMM(), Mem{Base: dst})
 	ADDQ(lda, row)
 	ADDQ(U32(4*mr), dst)
 	DECQ(cnt)
@@ -475,14 +500,17 @@ func packAT(mr int, table Mem) {
 	avx.Ret()
 }
 
-// storeMR stores the first mr lanes of x to m without touching m[mr:].
-func storeMR(mr int, x VecVirtual, m Mem) {
+// storeMR stores the first mr lanes of x to m without touching m[mr:];
+// hi is a scratch register for the upper half.
+func storeMR(mr int, x, hi interface {
+	Op
+	AsX() Register
+}, m Mem) {
 	switch mr {
 	case 4:
 		VMOVUPS(x.AsX(), m)
 	case 5, 6:
 		VMOVUPS(x.AsX(), m)
-		hi := YMM()
 		VEXTRACTF128(U8(1), x, hi.AsX())
 		if mr == 5 {
 			VMOVSS(hi.AsX(), m.Offset(16))

@@ -26,13 +26,23 @@ func gemmTileAVX2(kc int, a []float32, b []float32, c []float32, ldc int, mr int
 //go:noescape
 func packBNAVX2(dst []float32, b []float32, ldb int, k int, n int)
 
-// packBTAVX2 packs op(B) = Bᵀ, B being n×k with row stride ldb, into panels of k·16
-// values: it fills steps p < k8 (a multiple of 8, ≥ 8) of the first panels panels (16 rows of B each);
-// the caller packs the remaining steps and the last partial panel.
+// packBTAVX2 packs panels of 16 rows of src (row stride ld): panel step p holds element p
+// of each of the panel's rows, 16 values; panels are k·16 values apart. It fills the
+// steps p < k8 (a multiple of 8, ≥ 8) of the first panels panels; the caller packs the
+// remaining steps and any last partial panel.
 // See packB in generic.go for the reference implementation.
 //
 //go:noescape
-func packBTAVX2(dst []float32, b []float32, ldb int, k int, k8 int, panels int)
+func packBTAVX2(dst []float32, src []float32, ld int, k int, k8 int, panels int)
+
+// packANAVX2 packs panels of 6 rows of src (row stride ld): panel step p holds element p
+// of each of the panel's rows, 6 values; panels are k·6 values apart. It fills the
+// steps p < k8 (a multiple of 8, ≥ 8) of the first panels panels; the caller packs the
+// remaining steps and any last partial panel.
+// See packA in generic.go for the reference implementation.
+//
+//go:noescape
+func packANAVX2(dst []float32, src []float32, ld int, k int, k8 int, panels int)
 
 // packATAVX2 packs op(A) = Aᵀ, A being k×m with row stride lda, into ⌈m/6⌉ panels
 // of k·6 values, zero-padding the rows of op(A) past m. k and m must be ≥ 1.

@@ -79,7 +79,7 @@ TEXT ·gemmShapeAVX2(SB), NOSPLIT, $0-16
 	RET
 
 // func gemmTileAVX2(kc int, a []float32, b []float32, c []float32, ldc int, mr int, nr int, alpha float32, beta float32)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·gemmTileAVX2(SB), NOSPLIT, $0-112
 	// Register use: CX = k steps left, SI = packed A, DI = packed B,
 	// DX = C row, R8 = ldc in bytes, R9 = mr, R10 = nr.
@@ -107,8 +107,29 @@ TEXT ·gemmTileAVX2(SB), NOSPLIT, $0-112
 	VXORPS Y9, Y9, Y9
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
-	CMPQ   CX, $0x00000004
-	JL     tail6
+
+	// Prefetch the tile of C (each row's first and last byte) so that
+	// the epilogue's loads and stores do not wait on memory.
+	MOVQ       DX, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       R8, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       R8, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       R8, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       R8, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       R8, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	CMPQ       CX, $0x00000004
+	JL         tail6
 
 loop6:
 	// k loop, unrolled 4 times.
@@ -397,8 +418,26 @@ rows5:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 	VXORPS Y9, Y9, Y9
-	CMPQ   CX, $0x00000004
-	JL     tail5
+
+	// Prefetch the tile of C (each row's first and last byte) so that
+	// the epilogue's loads and stores do not wait on memory.
+	MOVQ       DX, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       R8, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       R8, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       R8, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       R8, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	CMPQ       CX, $0x00000004
+	JL         tail5
 
 loop5:
 	// k loop, unrolled 4 times.
@@ -650,8 +689,23 @@ rows4:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
-	CMPQ   CX, $0x00000004
-	JL     tail4
+
+	// Prefetch the tile of C (each row's first and last byte) so that
+	// the epilogue's loads and stores do not wait on memory.
+	MOVQ       DX, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       R8, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       R8, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       R8, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	CMPQ       CX, $0x00000004
+	JL         tail4
 
 loop4:
 	// k loop, unrolled 4 times.
@@ -866,8 +920,20 @@ rows3:
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
-	CMPQ   CX, $0x00000004
-	JL     tail3
+
+	// Prefetch the tile of C (each row's first and last byte) so that
+	// the epilogue's loads and stores do not wait on memory.
+	MOVQ       DX, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       R8, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       R8, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	CMPQ       CX, $0x00000004
+	JL         tail3
 
 loop3:
 	// k loop, unrolled 4 times.
@@ -1045,8 +1111,17 @@ rows2:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
-	CMPQ   CX, $0x00000004
-	JL     tail2
+
+	// Prefetch the tile of C (each row's first and last byte) so that
+	// the epilogue's loads and stores do not wait on memory.
+	MOVQ       DX, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	ADDQ       R8, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	CMPQ       CX, $0x00000004
+	JL         tail2
 
 loop2:
 	// k loop, unrolled 4 times.
@@ -1187,8 +1262,14 @@ rows1:
 	// 1 rows: accumulators Y0–Y1, row i in Y0…Y1.
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
-	CMPQ   CX, $0x00000004
-	JL     tail1
+
+	// Prefetch the tile of C (each row's first and last byte) so that
+	// the epilogue's loads and stores do not wait on memory.
+	MOVQ       DX, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 63(R11)
+	CMPQ       CX, $0x00000004
+	JL         tail1
 
 loop1:
 	// k loop, unrolled 4 times.
@@ -1363,12 +1444,12 @@ next:
 	VZEROUPPER
 	RET
 
-// func packBTAVX2(dst []float32, b []float32, ldb int, k int, k8 int, panels int)
+// func packBTAVX2(dst []float32, src []float32, ld int, k int, k8 int, panels int)
 // Requires: AVX
 TEXT ·packBTAVX2(SB), NOSPLIT, $0-80
 	MOVQ   dst_base+0(FP), AX
-	MOVQ   b_base+24(FP), CX
-	MOVQ   ldb+48(FP), DX
+	MOVQ   src_base+24(FP), CX
+	MOVQ   ld+48(FP), DX
 	SHLQ   $0x02, DX
 	LEAQ   (DX)(DX*2), BX
 	MOVQ   k+56(FP), SI
@@ -1378,7 +1459,7 @@ TEXT ·packBTAVX2(SB), NOSPLIT, $0-80
 	MOVQ   panels+72(FP), R8
 
 panel:
-	// Rows j0+0…j0+7 of B → lanes 0…7 of each packed step.
+	// Rows 0…7 of the panel → lanes 0…7 of each packed step.
 	MOVQ CX, R9
 	LEAQ (R9)(DX*4), R10
 	LEAQ (AX), R11
@@ -1431,7 +1512,7 @@ block0:
 	DECQ        R12
 	JNE         block0
 
-	// Rows j0+8…j0+15 of B → lanes 8…15 of each packed step.
+	// Rows 8…15 of the panel → lanes 8…15 of each packed step.
 	MOVQ   CX, R9
 	IMUL3Q $0x00000008, DX, R10
 	ADDQ   R10, R9
@@ -1486,8 +1567,101 @@ block1:
 	DECQ        R12
 	JNE         block1
 
-	// Next panel: NR rows of B further, one panel of dst further.
+	// Next panel: 16 rows of src further, one panel of dst further.
 	IMUL3Q $0x00000010, DX, R9
+	ADDQ   R9, CX
+	ADDQ   SI, AX
+	DECQ   R8
+	JNE    panel
+	VZEROUPPER
+	RET
+
+// func packANAVX2(dst []float32, src []float32, ld int, k int, k8 int, panels int)
+// Requires: AVX
+TEXT ·packANAVX2(SB), NOSPLIT, $0-80
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   src_base+24(FP), CX
+	MOVQ   ld+48(FP), DX
+	SHLQ   $0x02, DX
+	LEAQ   (DX)(DX*2), BX
+	MOVQ   k+56(FP), SI
+	IMUL3Q $0x00000018, SI, SI
+	MOVQ   k8+64(FP), DI
+	SHRQ   $0x03, DI
+	MOVQ   panels+72(FP), R8
+
+panel:
+	// Rows 0…5 of the panel → lanes 0…5 of each packed step.
+	MOVQ CX, R9
+	LEAQ (R9)(DX*4), R10
+	LEAQ (AX), R11
+	MOVQ DI, R12
+
+block0:
+	VMOVUPS      (R9), X0
+	VINSERTF128  $0x01, (R10), Y0, Y0
+	VMOVUPS      (R9)(DX*1), X1
+	VINSERTF128  $0x01, (R10)(DX*1), Y1, Y1
+	VMOVUPS      (R9)(DX*2), X2
+	VINSERTF128  $0x01, (R10)(DX*1), Y2, Y2
+	VMOVUPS      (R9)(BX*1), X3
+	VINSERTF128  $0x01, (R10)(DX*1), Y3, Y3
+	VUNPCKLPS    Y1, Y0, Y4
+	VUNPCKHPS    Y1, Y0, Y5
+	VUNPCKLPS    Y3, Y2, Y6
+	VUNPCKHPS    Y3, Y2, Y7
+	VSHUFPS      $0x44, Y6, Y4, Y8
+	VSHUFPS      $0xee, Y6, Y4, Y9
+	VSHUFPS      $0x44, Y7, Y5, Y10
+	VSHUFPS      $0xee, Y7, Y5, Y11
+	VMOVUPS      X8, (R11)
+	VEXTRACTF128 $0x01, Y8, X12
+	VMOVQ        X12, 16(R11)
+	VMOVUPS      X9, 24(R11)
+	VEXTRACTF128 $0x01, Y9, X12
+	VMOVQ        X12, 40(R11)
+	VMOVUPS      X10, 48(R11)
+	VEXTRACTF128 $0x01, Y10, X12
+	VMOVQ        X12, 64(R11)
+	VMOVUPS      X11, 72(R11)
+	VEXTRACTF128 $0x01, Y11, X12
+	VMOVQ        X12, 88(R11)
+	VMOVUPS      16(R9), X0
+	VINSERTF128  $0x01, 16(R10), Y0, Y0
+	VMOVUPS      16(R9)(DX*1), X1
+	VINSERTF128  $0x01, 16(R10)(DX*1), Y1, Y1
+	VMOVUPS      16(R9)(DX*2), X2
+	VINSERTF128  $0x01, 16(R10)(DX*1), Y2, Y2
+	VMOVUPS      16(R9)(BX*1), X3
+	VINSERTF128  $0x01, 16(R10)(DX*1), Y3, Y3
+	VUNPCKLPS    Y1, Y0, Y4
+	VUNPCKHPS    Y1, Y0, Y5
+	VUNPCKLPS    Y3, Y2, Y6
+	VUNPCKHPS    Y3, Y2, Y7
+	VSHUFPS      $0x44, Y6, Y4, Y8
+	VSHUFPS      $0xee, Y6, Y4, Y9
+	VSHUFPS      $0x44, Y7, Y5, Y10
+	VSHUFPS      $0xee, Y7, Y5, Y11
+	VMOVUPS      X8, 96(R11)
+	VEXTRACTF128 $0x01, Y8, X12
+	VMOVQ        X12, 112(R11)
+	VMOVUPS      X9, 120(R11)
+	VEXTRACTF128 $0x01, Y9, X12
+	VMOVQ        X12, 136(R11)
+	VMOVUPS      X10, 144(R11)
+	VEXTRACTF128 $0x01, Y10, X12
+	VMOVQ        X12, 160(R11)
+	VMOVUPS      X11, 168(R11)
+	VEXTRACTF128 $0x01, Y11, X12
+	VMOVQ        X12, 184(R11)
+	ADDQ         $0x20, R9
+	ADDQ         $0x20, R10
+	ADDQ         $0x000000c0, R11
+	DECQ         R12
+	JNE          block0
+
+	// Next panel: 6 rows of src further, one panel of dst further.
+	IMUL3Q $0x00000006, DX, R9
 	ADDQ   R9, CX
 	ADDQ   SI, AX
 	DECQ   R8
