@@ -124,3 +124,10 @@ func startWorkers() {
 		}
 	})
 }
+
+// CPU describes the processor: its brand and the features kernel choice
+// depends on.
+type CPU = asm.CPUFeatures
+
+// DetectCPU returns the features of the processor this process runs on.
+func DetectCPU() CPU { return asm.CPU() }
