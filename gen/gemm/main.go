@@ -102,20 +102,34 @@ func gemmTile(mr, nv, unroll int, table Mem) {
 		Label(fmt.Sprintf("rows%d", r))
 		CMPQ(R9, U32(r))
 		JNE(LabelRef(next))
-		Commentf("%d rows: accumulators Y0–Y%d, row i in Y%d…Y%d.", r, r*nv-1, 0, nv-1)
-		for i := 0; i < r; i++ {
-			for v := 0; v < nv; v++ {
-				VXORPS(acc(i, v), acc(i, v), acc(i, v))
+		// A tile of few rows has too few accumulator chains to cover the FMA
+		// latency (4 chains for 2 rows: half speed); when the registers of
+		// the missing rows allow, a second set of accumulators takes the odd
+		// steps of the unrolled loop and is added in before the epilogue.
+		sets := 1
+		if 2*r <= mr && unroll%2 == 0 {
+			sets = 2
+		}
+		accS := func(set, i, v int) VecPhysical { return ys[set*r*nv+i*nv+v] }
+		Commentf("%d rows: accumulators Y0–Y%d (row i in Y%d·i…Y%d·i+%d)", r, sets*r*nv-1, nv, nv, nv-1)
+		if sets == 2 {
+			Commentf("and Y%d–Y%d for the odd steps.", r*nv, 2*r*nv-1)
+		}
+		for set := 0; set < sets; set++ {
+			for i := 0; i < r; i++ {
+				for v := 0; v < nv; v++ {
+					VXORPS(accS(set, i, v), accS(set, i, v), accS(set, i, v))
+				}
 			}
 		}
-		step := func(u int) {
+		step := func(u, set int) {
 			for v := 0; v < nv; v++ {
 				VMOVUPS(Mem{Base: RDI, Disp: 4 * (nr*u + 8*v)}, bv[v])
 			}
 			for i := 0; i < r; i++ {
 				VBROADCASTSS(Mem{Base: RSI, Disp: 4 * (mr*u + i)}, av)
 				for v := 0; v < nv; v++ {
-					VFMADD231PS(bv[v], av, acc(i, v))
+					VFMADD231PS(bv[v], av, accS(set, i, v))
 				}
 			}
 		}
@@ -138,7 +152,7 @@ func gemmTile(mr, nv, unroll int, table Mem) {
 		Label(loop)
 		Commentf("k loop, unrolled %d times.", unroll)
 		for u := 0; u < unroll; u++ {
-			step(u)
+			step(u, u%sets)
 		}
 		ADDQ(U32(4*mr*unroll), RSI)
 		ADDQ(U32(4*nr*unroll), RDI)
@@ -149,13 +163,20 @@ func gemmTile(mr, nv, unroll int, table Mem) {
 		TESTQ(RCX, RCX)
 		JE(LabelRef(epi))
 		Label(tailLoop)
-		step(0)
+		step(0, 0)
 		ADDQ(U32(4*mr), RSI)
 		ADDQ(U32(4*nr), RDI)
 		DECQ(RCX)
 		JNE(LabelRef(tailLoop))
 
 		Label(epi)
+		if sets == 2 {
+			for i := 0; i < r; i++ {
+				for v := 0; v < nv; v++ {
+					VADDPS(accS(1, i, v), acc(i, v), acc(i, v))
+				}
+			}
+		}
 		epilogue(r, nv, acc, free, table)
 	}
 	Label(fmt.Sprintf("rows%d", 0))

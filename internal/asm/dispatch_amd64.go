@@ -2,7 +2,11 @@
 
 package asm
 
-import "github.com/klauspost/cpuid/v2"
+import (
+	"strings"
+
+	"github.com/klauspost/cpuid/v2"
+)
 
 // hasAVX2FMA is read once: AVX2 (which cpuid reports only when the OS saves
 // the ymm state) together with FMA3 (which cpuid reports without that check,
@@ -19,7 +23,17 @@ func accelerated() *Kernels {
 
 func acceleratedMissing() string {
 	if !hasAVX2FMA {
-		return "this CPU (" + cpuid.CPU.BrandName + ") lacks AVX2 or FMA3"
+		var missing []string
+		for _, f := range []struct {
+			id   cpuid.FeatureID
+			name string
+		}{{cpuid.AVX2, "AVX2"}, {cpuid.FMA3, "FMA3"}} {
+			if !cpuid.CPU.Supports(f.id) {
+				missing = append(missing, f.name)
+			}
+		}
+		// cpuid reports AVX2 only when the OS also saves the ymm registers.
+		return "this CPU (" + cpuid.CPU.BrandName + ") lacks " + strings.Join(missing, " and ")
 	}
 	return "the AVX2 kernels are not built into this binary"
 }

@@ -94,7 +94,7 @@ TEXT ·gemmTileAVX2(SB), NOSPLIT, $0-112
 	CMPQ R9, $0x00000006
 	JNE  rows5
 
-	// 6 rows: accumulators Y0–Y11, row i in Y0…Y1.
+	// 6 rows: accumulators Y0–Y11 (row i in Y2·i…Y2·i+1)
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -407,7 +407,7 @@ rows5:
 	CMPQ R9, $0x00000005
 	JNE  rows4
 
-	// 5 rows: accumulators Y0–Y9, row i in Y0…Y1.
+	// 5 rows: accumulators Y0–Y9 (row i in Y2·i…Y2·i+1)
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -680,7 +680,7 @@ rows4:
 	CMPQ R9, $0x00000004
 	JNE  rows3
 
-	// 4 rows: accumulators Y0–Y7, row i in Y0…Y1.
+	// 4 rows: accumulators Y0–Y7 (row i in Y2·i…Y2·i+1)
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -913,13 +913,20 @@ rows3:
 	CMPQ R9, $0x00000003
 	JNE  rows2
 
-	// 3 rows: accumulators Y0–Y5, row i in Y0…Y1.
+	// 3 rows: accumulators Y0–Y11 (row i in Y2·i…Y2·i+1)
+	// and Y6–Y11 for the odd steps.
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
 
 	// Prefetch the tile of C (each row's first and last byte) so that
 	// the epilogue's loads and stores do not wait on memory.
@@ -951,14 +958,14 @@ loop3:
 	VMOVUPS      64(DI), Y12
 	VMOVUPS      96(DI), Y13
 	VBROADCASTSS 24(SI), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y1
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
 	VBROADCASTSS 28(SI), Y14
-	VFMADD231PS  Y12, Y14, Y2
-	VFMADD231PS  Y13, Y14, Y3
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
 	VBROADCASTSS 32(SI), Y14
-	VFMADD231PS  Y12, Y14, Y4
-	VFMADD231PS  Y13, Y14, Y5
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
 	VMOVUPS      128(DI), Y12
 	VMOVUPS      160(DI), Y13
 	VBROADCASTSS 48(SI), Y14
@@ -973,14 +980,14 @@ loop3:
 	VMOVUPS      192(DI), Y12
 	VMOVUPS      224(DI), Y13
 	VBROADCASTSS 72(SI), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y1
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
 	VBROADCASTSS 76(SI), Y14
-	VFMADD231PS  Y12, Y14, Y2
-	VFMADD231PS  Y13, Y14, Y3
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
 	VBROADCASTSS 80(SI), Y14
-	VFMADD231PS  Y12, Y14, Y4
-	VFMADD231PS  Y13, Y14, Y5
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
 	ADDQ         $0x00000060, SI
 	ADDQ         $0x00000100, DI
 	SUBQ         $0x00000004, CX
@@ -1009,6 +1016,13 @@ tailloop3:
 	JNE          tailloop3
 
 epilogue3:
+	VADDPS Y6, Y0, Y0
+	VADDPS Y7, Y1, Y1
+	VADDPS Y8, Y2, Y2
+	VADDPS Y9, Y3, Y3
+	VADDPS Y10, Y4, Y4
+	VADDPS Y11, Y5, Y5
+
 	// acc *= alpha
 	VBROADCASTSS alpha+104(FP), Y12
 	VMULPS       Y12, Y0, Y0
@@ -1106,11 +1120,16 @@ rows2:
 	CMPQ R9, $0x00000002
 	JNE  rows1
 
-	// 2 rows: accumulators Y0–Y3, row i in Y0…Y1.
+	// 2 rows: accumulators Y0–Y7 (row i in Y2·i…Y2·i+1)
+	// and Y4–Y7 for the odd steps.
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
 
 	// Prefetch the tile of C (each row's first and last byte) so that
 	// the epilogue's loads and stores do not wait on memory.
@@ -1136,11 +1155,11 @@ loop2:
 	VMOVUPS      64(DI), Y12
 	VMOVUPS      96(DI), Y13
 	VBROADCASTSS 24(SI), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y1
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
 	VBROADCASTSS 28(SI), Y14
-	VFMADD231PS  Y12, Y14, Y2
-	VFMADD231PS  Y13, Y14, Y3
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
 	VMOVUPS      128(DI), Y12
 	VMOVUPS      160(DI), Y13
 	VBROADCASTSS 48(SI), Y14
@@ -1152,11 +1171,11 @@ loop2:
 	VMOVUPS      192(DI), Y12
 	VMOVUPS      224(DI), Y13
 	VBROADCASTSS 72(SI), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y1
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
 	VBROADCASTSS 76(SI), Y14
-	VFMADD231PS  Y12, Y14, Y2
-	VFMADD231PS  Y13, Y14, Y3
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
 	ADDQ         $0x00000060, SI
 	ADDQ         $0x00000100, DI
 	SUBQ         $0x00000004, CX
@@ -1182,6 +1201,11 @@ tailloop2:
 	JNE          tailloop2
 
 epilogue2:
+	VADDPS Y4, Y0, Y0
+	VADDPS Y5, Y1, Y1
+	VADDPS Y6, Y2, Y2
+	VADDPS Y7, Y3, Y3
+
 	// acc *= alpha
 	VBROADCASTSS alpha+104(FP), Y12
 	VMULPS       Y12, Y0, Y0
@@ -1259,9 +1283,12 @@ rows1:
 	CMPQ R9, $0x00000001
 	JNE  rows0
 
-	// 1 rows: accumulators Y0–Y1, row i in Y0…Y1.
+	// 1 rows: accumulators Y0–Y3 (row i in Y2·i…Y2·i+1)
+	// and Y2–Y3 for the odd steps.
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
 
 	// Prefetch the tile of C (each row's first and last byte) so that
 	// the epilogue's loads and stores do not wait on memory.
@@ -1281,8 +1308,8 @@ loop1:
 	VMOVUPS      64(DI), Y12
 	VMOVUPS      96(DI), Y13
 	VBROADCASTSS 24(SI), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y1
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
 	VMOVUPS      128(DI), Y12
 	VMOVUPS      160(DI), Y13
 	VBROADCASTSS 48(SI), Y14
@@ -1291,8 +1318,8 @@ loop1:
 	VMOVUPS      192(DI), Y12
 	VMOVUPS      224(DI), Y13
 	VBROADCASTSS 72(SI), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y1
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
 	ADDQ         $0x00000060, SI
 	ADDQ         $0x00000100, DI
 	SUBQ         $0x00000004, CX
@@ -1315,6 +1342,9 @@ tailloop1:
 	JNE          tailloop1
 
 epilogue1:
+	VADDPS Y2, Y0, Y0
+	VADDPS Y3, Y1, Y1
+
 	// acc *= alpha
 	VBROADCASTSS alpha+104(FP), Y12
 	VMULPS       Y12, Y0, Y0
