@@ -11,9 +11,10 @@ import (
 	"path/filepath"
 )
 
-// Write creates or replaces the file at path with what fill writes. On any
-// error the file at path is left as it was and no temporary file remains.
-// Errors name the path.
+// Write creates or replaces the file at path with what fill writes. A new
+// file gets mode 0644; a replaced one keeps its mode. On any error the file
+// at path is left as it was and no temporary file remains. Errors name the
+// path.
 func Write(path string, fill func(io.Writer) error) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
@@ -29,6 +30,13 @@ func Write(path string, fill func(io.Writer) error) (err error) {
 			os.Remove(tmp.Name())
 		}
 	}()
+	mode := os.FileMode(0o644)
+	if fi, err := os.Stat(path); err == nil {
+		mode = fi.Mode().Perm()
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, unwrapPath(err))
+	}
 	if err := fill(tmp); err != nil {
 		return fmt.Errorf("cannot write %s: %w", path, unwrapPath(err))
 	}
