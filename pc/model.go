@@ -8,13 +8,11 @@ import (
 	"hash/crc32"
 	"io"
 	"math"
-	"math/rand/v2"
 	"os"
-	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 
+	"github.com/pcgo/pcgo/internal/atomicfile"
 	"github.com/pcgo/pcgo/linalg"
 )
 
@@ -672,83 +670,27 @@ func (d *decoder) weights(length uint32, sizes []int, m *Model) error {
 	return nil
 }
 
-// SaveModel writes m to the file at path atomically: it writes a temporary
-// file in the same directory, syncs it to disk, renames it over path and
-// syncs the directory. On any error before the rename the file at path, if
-// any, is untouched and the temporary file removed. A new file gets the
-// permissions os.Create would give it; a replaced file keeps its own.
+// SaveModel writes m to the file at path atomically (package
+// internal/atomicfile): a temporary file in the same directory, synced, then
+// renamed over path, and the directory synced. On any error before the
+// rename the file at path, if any, is untouched and the temporary file
+// removed. A new file gets the permissions os.Create would give it; a
+// replaced file keeps its own.
 func SaveModel(path string, m *Model) error {
 	if err := m.validate(); err != nil {
 		return fmt.Errorf(errPrefix+"cannot save %s: %w", path, err)
 	}
-	fail := func(err error) error { return fmt.Errorf(errPrefix+"saving %s: %w", path, err) }
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := createTemp(dir, "."+base+".tmp")
-	if err != nil {
-		return fail(err)
-	}
-	tmp := f.Name()
-	err = func() error {
-		if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
-			if err := f.Chmod(fi.Mode().Perm()); err != nil {
-				return err
-			}
-		}
-		bw := bufio.NewWriterSize(f, chunkBytes)
+	err := atomicfile.Write(path, func(w io.Writer) error {
+		bw := bufio.NewWriterSize(w, chunkBytes)
 		if _, err := m.WriteTo(bw); err != nil {
 			return err
 		}
-		if err := bw.Flush(); err != nil {
-			return err
-		}
-		return f.Sync()
-	}()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
+		return bw.Flush()
+	})
 	if err != nil {
-		os.Remove(tmp)
-		return fail(err)
-	}
-	if err := syncDir(dir); err != nil {
-		return fmt.Errorf(errPrefix+"saved %s, but syncing its directory failed: %w", path, err)
+		return fmt.Errorf(errPrefix+"%w", err)
 	}
 	return nil
-}
-
-// createTemp creates a new file dir/prefix-<random> with mode 0666 before
-// the umask, as os.Create does (os.CreateTemp would give 0600).
-func createTemp(dir, prefix string) (*os.File, error) {
-	for range 100 {
-		name := filepath.Join(dir, fmt.Sprintf("%s-%08x", prefix, rand.Uint32()))
-		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
-		if !errors.Is(err, os.ErrExist) {
-			return f, err
-		}
-	}
-	return nil, fmt.Errorf("cannot create a temporary file in %s", dir)
-}
-
-// syncDir flushes a directory's entries to disk where the system supports it.
-func syncDir(dir string) error {
-	if runtime.GOOS == "windows" {
-		return nil
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // LoadModel reads the model file at path (see ReadModel); its errors name

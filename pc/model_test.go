@@ -776,7 +776,7 @@ func TestSaveModelReadOnlyDir(t *testing.T) {
 
 	err = pc.SaveModel(path, mfModel(t, true))
 	require.ErrorIs(t, err, fs.ErrPermission)
-	require.ErrorContains(t, err, "pc: model file: saving "+path+": ")
+	require.ErrorContains(t, err, "pc: model file: cannot write "+path+": ")
 	mfRequireOneLine(t, err)
 	now, err := os.ReadFile(path)
 	require.NoError(t, err)
@@ -795,12 +795,12 @@ func TestSaveModelFailuresLeaveNoFiles(t *testing.T) {
 	require.ErrorContains(t, err, path)
 	require.Empty(t, mfDirEntries(t, dir))
 
-	// A directory in the way: the write succeeds, the rename fails.
+	// A directory in the way.
 	sub := filepath.Join(dir, "sub")
 	require.NoError(t, os.Mkdir(sub, 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(sub, "keep"), []byte("x"), 0o644))
 	err = pc.SaveModel(sub, mfModel(t, false))
-	require.ErrorContains(t, err, "pc: model file: saving "+sub+": ")
+	require.ErrorContains(t, err, "pc: model file: cannot write "+sub+": it is a folder")
 	require.Equal(t, []string{"sub"}, mfDirEntries(t, dir))
 	require.Equal(t, []string{"keep"}, mfDirEntries(t, sub))
 

@@ -16,7 +16,14 @@ func TestWriteCreatesAndReplaces(t *testing.T) {
 	require.NoError(t, Write(path, func(w io.Writer) error { _, err := io.WriteString(w, "one"); return err }))
 	fi, err := os.Stat(path)
 	require.NoError(t, err)
-	require.Equal(t, os.FileMode(0o644), fi.Mode().Perm())
+	plain := filepath.Join(dir, "plain")
+	f, err := os.Create(plain)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	pfi, err := os.Stat(plain)
+	require.NoError(t, err)
+	require.NoError(t, os.Remove(plain))
+	require.Equal(t, pfi.Mode().Perm(), fi.Mode().Perm(), "a new file gets os.Create's mode")
 
 	require.NoError(t, os.Chmod(path, 0o600))
 	require.NoError(t, Write(path, func(w io.Writer) error { _, err := io.WriteString(w, "two"); return err }))
@@ -64,4 +71,10 @@ func requireOnly(t *testing.T, dir string, names ...string) {
 		got = append(got, e.Name())
 	}
 	require.ElementsMatch(t, names, got)
+}
+
+func TestFolderInTheWay(t *testing.T) {
+	dir := t.TempDir()
+	err := Write(dir, func(io.Writer) error { return nil })
+	require.ErrorContains(t, err, "cannot write "+dir+": it is a folder")
 }
