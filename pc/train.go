@@ -45,6 +45,7 @@ type Trainer struct {
 
 	pcg        *rand.PCG
 	rng        *rand.Rand
+	seedState  []byte // PCG state before the first epoch's shuffle
 	epochStart []byte // PCG state at the start of the current epoch
 	perm       []int
 	x, y       linalg.Matrix
@@ -81,6 +82,7 @@ func NewTrainer(ws *Workspace, data Dataset, epochs int, seed uint64) (*Trainer,
 	}
 	t.rng = rand.New(t.pcg)
 	t.startEpoch()
+	t.seedState = t.epochStart
 	return t, nil
 }
 
@@ -112,13 +114,26 @@ func (t *Trainer) Position() (epoch, batch int, rngState []byte) {
 	return t.epoch, t.batch, append([]byte(nil), t.epochStart...)
 }
 
-// Resume moves a fresh trainer to a saved position (from Position).
+// Resume moves a fresh trainer to a saved position (from Position). A nil
+// rngState stands for the state a run from the trainer's seed would have at
+// the start of that epoch: Resume then replays the shuffles of the epochs
+// before it, for a run whose state was not saved, such as a finished model
+// trained for more epochs (the same seed and data set give the same state).
 func (t *Trainer) Resume(epoch, batch int, rngState []byte) error {
 	if epoch < 0 || epoch > t.epochs || batch < 0 || batch >= t.Batches() || epoch == t.epochs && batch != 0 {
 		return fmt.Errorf("pc: cannot resume at epoch %d, batch %d of a run of %d epochs × %d batches", epoch, batch, t.epochs, t.Batches())
 	}
+	replay := rngState == nil
+	if replay {
+		rngState = t.seedState
+	}
 	if err := t.pcg.UnmarshalBinary(rngState); err != nil {
 		return fmt.Errorf("pc: cannot resume: bad RNG state: %w", err)
+	}
+	if replay {
+		for range epoch {
+			t.startEpoch()
+		}
 	}
 	t.epoch, t.batch = epoch, batch
 	t.startEpoch()

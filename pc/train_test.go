@@ -158,3 +158,41 @@ func TestTrainerRejectsBadPositions(t *testing.T) {
 	require.NoError(t, tr.Resume(3, 0, state))
 	require.True(t, tr.Done())
 }
+
+// TestTrainerReplaysTheShuffles resumes runs without a saved RNG state:
+// Resume then replays the shuffles of the epochs before, and the result is
+// the uninterrupted run's, bit for bit. This is how a finished model is
+// trained for more epochs.
+func TestTrainerReplaysTheShuffles(t *testing.T) {
+	data := newToyData(30, 20, 4, 6)
+	full, want := newToyTrainer(t, data, 3)
+	require.NoError(t, full.Run(context.Background(), nil))
+
+	// A finished 2-epoch run, extended to 3 epochs.
+	two, net := newToyTrainer(t, data, 2)
+	require.NoError(t, two.Run(context.Background(), nil))
+	three, net3 := newToyTrainer(t, data, 3)
+	for i := range net3.W {
+		linalg.Copy(net3.W[i], net.W[i])
+	}
+	require.NoError(t, three.Resume(2, 0, nil))
+	require.NoError(t, three.Run(context.Background(), nil))
+	require.Equal(t, want.W, net3.W)
+
+	// A replayed state equals the saved one at every position.
+	for stopAfter := 1; stopAfter < 12; stopAfter++ {
+		first, _ := newToyTrainer(t, data, 3)
+		ctx, cancel := context.WithCancel(context.Background())
+		n := 0
+		require.ErrorIs(t, first.Run(ctx, func(pc.Step) {
+			if n++; n == stopAfter {
+				cancel()
+			}
+		}), context.Canceled)
+		epoch, batch, state := first.Position()
+		second, _ := newToyTrainer(t, data, 3)
+		require.NoError(t, second.Resume(epoch, batch, nil))
+		e2, b2, state2 := second.Position()
+		require.Equal(t, []any{epoch, batch, state}, []any{e2, b2, state2}, "after %d batches", stopAfter)
+	}
+}
