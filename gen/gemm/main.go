@@ -193,17 +193,17 @@ func epilogue(r, nv int, acc func(i, v int) VecPhysical, free []VecPhysical, tab
 	keepMasks := len(masks) >= nv
 	label := func(s string) string { return fmt.Sprintf("%s%d", s, r) }
 
-	Comment("acc *= alpha")
-	VBROADCASTSS(avx.Addr(Param("alpha")), alpha)
-	for i := 0; i < r; i++ {
-		for v := 0; v < nv; v++ {
-			VMULPS(alpha, acc(i, v), acc(i, v))
+	mulAlpha := func() {
+		Comment("acc *= alpha")
+		for i := 0; i < r; i++ {
+			for v := 0; v < nv; v++ {
+				VMULPS(alpha, acc(i, v), acc(i, v))
+			}
 		}
 	}
 	// betaZero jumps to the label when beta is +0 or −0: shifting out the
-	// sign bit leaves zero exactly then.
+	// sign bit leaves zero exactly then. It expects beta's bits in EAX.
 	betaZero := func(to string) {
-		MOVL(avx.Addr(Param("beta")), EAX)
 		SHLL(U8(1), EAX)
 		JEQ(LabelRef(to))
 	}
@@ -213,15 +213,33 @@ func epilogue(r, nv int, acc func(i, v int) VecPhysical, free []VecPhysical, tab
 		}
 	}
 
+	VBROADCASTSS(avx.Addr(Param("alpha")), alpha)
+	MOVL(avx.Addr(Param("beta")), EAX)
 	CMPQ(R10, U32(nr))
 	JNE(LabelRef(label("partial")))
+	CMPL(EAX, U32(0x3f800000))
+	JEQ(LabelRef(label("accumulate")))
+	mulAlpha()
 	betaZero(label("store"))
-	Comment("Full tile: c = acc + beta·c.")
+	Comment("Full tile: c = alpha·acc + beta·c.")
 	VBROADCASTSS(avx.Addr(Param("beta")), beta)
 	for i := 0; i < r; i++ {
 		for v := 0; v < nv; v++ {
 			VFMADD231PS(Mem{Base: RDX, Disp: 32 * v}, beta, acc(i, v))
 			VMOVUPS(acc(i, v), Mem{Base: RDX, Disp: 32 * v})
+		}
+		nextRow(i)
+	}
+	avx.Ret()
+
+	Label(label("accumulate"))
+	Comment("Full tile, beta == 1 (every k block after the first, and W += lr·EᵀF):",
+		"c += alpha·acc, one FMA per vector.")
+	for i := 0; i < r; i++ {
+		for v := 0; v < nv; v++ {
+			VMOVUPS(Mem{Base: RDX, Disp: 32 * v}, tmp)
+			VFMADD231PS(acc(i, v), alpha, tmp)
+			VMOVUPS(tmp, Mem{Base: RDX, Disp: 32 * v})
 		}
 		nextRow(i)
 	}
@@ -239,6 +257,7 @@ func epilogue(r, nv int, acc func(i, v int) VecPhysical, free []VecPhysical, tab
 
 	Label(label("partial"))
 	Commentf("Partial tile, nr < %d: lane masks from gemmMask[32−nr+8v].", nr)
+	mulAlpha()
 	LEAQ(table, R12)
 	MOVQ(U32(32), R13)
 	SUBQ(R10, R13)

@@ -250,27 +250,30 @@ tailloop6:
 	JNE          tailloop6
 
 epilogue6:
-	// acc *= alpha
 	VBROADCASTSS alpha+104(FP), Y12
-	VMULPS       Y12, Y0, Y0
-	VMULPS       Y12, Y1, Y1
-	VMULPS       Y12, Y2, Y2
-	VMULPS       Y12, Y3, Y3
-	VMULPS       Y12, Y4, Y4
-	VMULPS       Y12, Y5, Y5
-	VMULPS       Y12, Y6, Y6
-	VMULPS       Y12, Y7, Y7
-	VMULPS       Y12, Y8, Y8
-	VMULPS       Y12, Y9, Y9
-	VMULPS       Y12, Y10, Y10
-	VMULPS       Y12, Y11, Y11
+	MOVL         beta+108(FP), AX
 	CMPQ         R10, $0x00000010
 	JNE          partial6
-	MOVL         beta+108(FP), AX
-	SHLL         $0x01, AX
-	JEQ          store6
+	CMPL         AX, $0x3f800000
+	JEQ          accumulate6
 
-	// Full tile: c = acc + beta·c.
+	// acc *= alpha
+	VMULPS Y12, Y0, Y0
+	VMULPS Y12, Y1, Y1
+	VMULPS Y12, Y2, Y2
+	VMULPS Y12, Y3, Y3
+	VMULPS Y12, Y4, Y4
+	VMULPS Y12, Y5, Y5
+	VMULPS Y12, Y6, Y6
+	VMULPS Y12, Y7, Y7
+	VMULPS Y12, Y8, Y8
+	VMULPS Y12, Y9, Y9
+	VMULPS Y12, Y10, Y10
+	VMULPS Y12, Y11, Y11
+	SHLL   $0x01, AX
+	JEQ    store6
+
+	// Full tile: c = alpha·acc + beta·c.
 	VBROADCASTSS beta+108(FP), Y12
 	VFMADD231PS  (DX), Y12, Y0
 	VMOVUPS      Y0, (DX)
@@ -304,6 +307,53 @@ epilogue6:
 	VZEROUPPER
 	RET
 
+accumulate6:
+	// Full tile, beta == 1 (every k block after the first, and W += lr·EᵀF):
+	// c += alpha·acc, one FMA per vector.
+	VMOVUPS     (DX), Y13
+	VFMADD231PS Y0, Y12, Y13
+	VMOVUPS     Y13, (DX)
+	VMOVUPS     32(DX), Y13
+	VFMADD231PS Y1, Y12, Y13
+	VMOVUPS     Y13, 32(DX)
+	ADDQ        R8, DX
+	VMOVUPS     (DX), Y13
+	VFMADD231PS Y2, Y12, Y13
+	VMOVUPS     Y13, (DX)
+	VMOVUPS     32(DX), Y13
+	VFMADD231PS Y3, Y12, Y13
+	VMOVUPS     Y13, 32(DX)
+	ADDQ        R8, DX
+	VMOVUPS     (DX), Y13
+	VFMADD231PS Y4, Y12, Y13
+	VMOVUPS     Y13, (DX)
+	VMOVUPS     32(DX), Y13
+	VFMADD231PS Y5, Y12, Y13
+	VMOVUPS     Y13, 32(DX)
+	ADDQ        R8, DX
+	VMOVUPS     (DX), Y13
+	VFMADD231PS Y6, Y12, Y13
+	VMOVUPS     Y13, (DX)
+	VMOVUPS     32(DX), Y13
+	VFMADD231PS Y7, Y12, Y13
+	VMOVUPS     Y13, 32(DX)
+	ADDQ        R8, DX
+	VMOVUPS     (DX), Y13
+	VFMADD231PS Y8, Y12, Y13
+	VMOVUPS     Y13, (DX)
+	VMOVUPS     32(DX), Y13
+	VFMADD231PS Y9, Y12, Y13
+	VMOVUPS     Y13, 32(DX)
+	ADDQ        R8, DX
+	VMOVUPS     (DX), Y13
+	VFMADD231PS Y10, Y12, Y13
+	VMOVUPS     Y13, (DX)
+	VMOVUPS     32(DX), Y13
+	VFMADD231PS Y11, Y12, Y13
+	VMOVUPS     Y13, 32(DX)
+	VZEROUPPER
+	RET
+
 store6:
 	// Full tile, beta == 0: c = acc.
 	VMOVUPS Y0, (DX)
@@ -328,13 +378,25 @@ store6:
 
 partial6:
 	// Partial tile, nr < 16: lane masks from gemmMask[32−nr+8v].
+	// acc *= alpha
+	VMULPS       Y12, Y0, Y0
+	VMULPS       Y12, Y1, Y1
+	VMULPS       Y12, Y2, Y2
+	VMULPS       Y12, Y3, Y3
+	VMULPS       Y12, Y4, Y4
+	VMULPS       Y12, Y5, Y5
+	VMULPS       Y12, Y6, Y6
+	VMULPS       Y12, Y7, Y7
+	VMULPS       Y12, Y8, Y8
+	VMULPS       Y12, Y9, Y9
+	VMULPS       Y12, Y10, Y10
+	VMULPS       Y12, Y11, Y11
 	LEAQ         gemmMask<>+0(SB), R12
 	MOVQ         $0x00000020, R13
 	SUBQ         R10, R13
 	LEAQ         (R12)(R13*4), R12
 	VMOVUPS      (R12), Y14
 	VMOVUPS      32(R12), Y15
-	MOVL         beta+108(FP), AX
 	SHLL         $0x01, AX
 	JEQ          pstore6
 	VBROADCASTSS beta+108(FP), Y12
@@ -543,25 +605,28 @@ tailloop5:
 	JNE          tailloop5
 
 epilogue5:
-	// acc *= alpha
 	VBROADCASTSS alpha+104(FP), Y12
-	VMULPS       Y12, Y0, Y0
-	VMULPS       Y12, Y1, Y1
-	VMULPS       Y12, Y2, Y2
-	VMULPS       Y12, Y3, Y3
-	VMULPS       Y12, Y4, Y4
-	VMULPS       Y12, Y5, Y5
-	VMULPS       Y12, Y6, Y6
-	VMULPS       Y12, Y7, Y7
-	VMULPS       Y12, Y8, Y8
-	VMULPS       Y12, Y9, Y9
+	MOVL         beta+108(FP), AX
 	CMPQ         R10, $0x00000010
 	JNE          partial5
-	MOVL         beta+108(FP), AX
-	SHLL         $0x01, AX
-	JEQ          store5
+	CMPL         AX, $0x3f800000
+	JEQ          accumulate5
 
-	// Full tile: c = acc + beta·c.
+	// acc *= alpha
+	VMULPS Y12, Y0, Y0
+	VMULPS Y12, Y1, Y1
+	VMULPS Y12, Y2, Y2
+	VMULPS Y12, Y3, Y3
+	VMULPS Y12, Y4, Y4
+	VMULPS Y12, Y5, Y5
+	VMULPS Y12, Y6, Y6
+	VMULPS Y12, Y7, Y7
+	VMULPS Y12, Y8, Y8
+	VMULPS Y12, Y9, Y9
+	SHLL   $0x01, AX
+	JEQ    store5
+
+	// Full tile: c = alpha·acc + beta·c.
 	VBROADCASTSS beta+108(FP), Y12
 	VFMADD231PS  (DX), Y12, Y0
 	VMOVUPS      Y0, (DX)
@@ -590,6 +655,46 @@ epilogue5:
 	VZEROUPPER
 	RET
 
+accumulate5:
+	// Full tile, beta == 1 (every k block after the first, and W += lr·EᵀF):
+	// c += alpha·acc, one FMA per vector.
+	VMOVUPS     (DX), Y13
+	VFMADD231PS Y0, Y12, Y13
+	VMOVUPS     Y13, (DX)
+	VMOVUPS     32(DX), Y13
+	VFMADD231PS Y1, Y12, Y13
+	VMOVUPS     Y13, 32(DX)
+	ADDQ        R8, DX
+	VMOVUPS     (DX), Y13
+	VFMADD231PS Y2, Y12, Y13
+	VMOVUPS     Y13, (DX)
+	VMOVUPS     32(DX), Y13
+	VFMADD231PS Y3, Y12, Y13
+	VMOVUPS     Y13, 32(DX)
+	ADDQ        R8, DX
+	VMOVUPS     (DX), Y13
+	VFMADD231PS Y4, Y12, Y13
+	VMOVUPS     Y13, (DX)
+	VMOVUPS     32(DX), Y13
+	VFMADD231PS Y5, Y12, Y13
+	VMOVUPS     Y13, 32(DX)
+	ADDQ        R8, DX
+	VMOVUPS     (DX), Y13
+	VFMADD231PS Y6, Y12, Y13
+	VMOVUPS     Y13, (DX)
+	VMOVUPS     32(DX), Y13
+	VFMADD231PS Y7, Y12, Y13
+	VMOVUPS     Y13, 32(DX)
+	ADDQ        R8, DX
+	VMOVUPS     (DX), Y13
+	VFMADD231PS Y8, Y12, Y13
+	VMOVUPS     Y13, (DX)
+	VMOVUPS     32(DX), Y13
+	VFMADD231PS Y9, Y12, Y13
+	VMOVUPS     Y13, 32(DX)
+	VZEROUPPER
+	RET
+
 store5:
 	// Full tile, beta == 0: c = acc.
 	VMOVUPS Y0, (DX)
@@ -611,13 +716,23 @@ store5:
 
 partial5:
 	// Partial tile, nr < 16: lane masks from gemmMask[32−nr+8v].
+	// acc *= alpha
+	VMULPS       Y12, Y0, Y0
+	VMULPS       Y12, Y1, Y1
+	VMULPS       Y12, Y2, Y2
+	VMULPS       Y12, Y3, Y3
+	VMULPS       Y12, Y4, Y4
+	VMULPS       Y12, Y5, Y5
+	VMULPS       Y12, Y6, Y6
+	VMULPS       Y12, Y7, Y7
+	VMULPS       Y12, Y8, Y8
+	VMULPS       Y12, Y9, Y9
 	LEAQ         gemmMask<>+0(SB), R12
 	MOVQ         $0x00000020, R13
 	SUBQ         R10, R13
 	LEAQ         (R12)(R13*4), R12
 	VMOVUPS      (R12), Y14
 	VMOVUPS      32(R12), Y15
-	MOVL         beta+108(FP), AX
 	SHLL         $0x01, AX
 	JEQ          pstore5
 	VBROADCASTSS beta+108(FP), Y12
@@ -796,23 +911,26 @@ tailloop4:
 	JNE          tailloop4
 
 epilogue4:
-	// acc *= alpha
 	VBROADCASTSS alpha+104(FP), Y12
-	VMULPS       Y12, Y0, Y0
-	VMULPS       Y12, Y1, Y1
-	VMULPS       Y12, Y2, Y2
-	VMULPS       Y12, Y3, Y3
-	VMULPS       Y12, Y4, Y4
-	VMULPS       Y12, Y5, Y5
-	VMULPS       Y12, Y6, Y6
-	VMULPS       Y12, Y7, Y7
+	MOVL         beta+108(FP), AX
 	CMPQ         R10, $0x00000010
 	JNE          partial4
-	MOVL         beta+108(FP), AX
-	SHLL         $0x01, AX
-	JEQ          store4
+	CMPL         AX, $0x3f800000
+	JEQ          accumulate4
 
-	// Full tile: c = acc + beta·c.
+	// acc *= alpha
+	VMULPS Y12, Y0, Y0
+	VMULPS Y12, Y1, Y1
+	VMULPS Y12, Y2, Y2
+	VMULPS Y12, Y3, Y3
+	VMULPS Y12, Y4, Y4
+	VMULPS Y12, Y5, Y5
+	VMULPS Y12, Y6, Y6
+	VMULPS Y12, Y7, Y7
+	SHLL   $0x01, AX
+	JEQ    store4
+
+	// Full tile: c = alpha·acc + beta·c.
 	VBROADCASTSS beta+108(FP), Y12
 	VFMADD231PS  (DX), Y12, Y0
 	VMOVUPS      Y0, (DX)
@@ -836,6 +954,39 @@ epilogue4:
 	VZEROUPPER
 	RET
 
+accumulate4:
+	// Full tile, beta == 1 (every k block after the first, and W += lr·EᵀF):
+	// c += alpha·acc, one FMA per vector.
+	VMOVUPS     (DX), Y13
+	VFMADD231PS Y0, Y12, Y13
+	VMOVUPS     Y13, (DX)
+	VMOVUPS     32(DX), Y13
+	VFMADD231PS Y1, Y12, Y13
+	VMOVUPS     Y13, 32(DX)
+	ADDQ        R8, DX
+	VMOVUPS     (DX), Y13
+	VFMADD231PS Y2, Y12, Y13
+	VMOVUPS     Y13, (DX)
+	VMOVUPS     32(DX), Y13
+	VFMADD231PS Y3, Y12, Y13
+	VMOVUPS     Y13, 32(DX)
+	ADDQ        R8, DX
+	VMOVUPS     (DX), Y13
+	VFMADD231PS Y4, Y12, Y13
+	VMOVUPS     Y13, (DX)
+	VMOVUPS     32(DX), Y13
+	VFMADD231PS Y5, Y12, Y13
+	VMOVUPS     Y13, 32(DX)
+	ADDQ        R8, DX
+	VMOVUPS     (DX), Y13
+	VFMADD231PS Y6, Y12, Y13
+	VMOVUPS     Y13, (DX)
+	VMOVUPS     32(DX), Y13
+	VFMADD231PS Y7, Y12, Y13
+	VMOVUPS     Y13, 32(DX)
+	VZEROUPPER
+	RET
+
 store4:
 	// Full tile, beta == 0: c = acc.
 	VMOVUPS Y0, (DX)
@@ -854,13 +1005,21 @@ store4:
 
 partial4:
 	// Partial tile, nr < 16: lane masks from gemmMask[32−nr+8v].
+	// acc *= alpha
+	VMULPS       Y12, Y0, Y0
+	VMULPS       Y12, Y1, Y1
+	VMULPS       Y12, Y2, Y2
+	VMULPS       Y12, Y3, Y3
+	VMULPS       Y12, Y4, Y4
+	VMULPS       Y12, Y5, Y5
+	VMULPS       Y12, Y6, Y6
+	VMULPS       Y12, Y7, Y7
 	LEAQ         gemmMask<>+0(SB), R12
 	MOVQ         $0x00000020, R13
 	SUBQ         R10, R13
 	LEAQ         (R12)(R13*4), R12
 	VMOVUPS      (R12), Y14
 	VMOVUPS      32(R12), Y15
-	MOVL         beta+108(FP), AX
 	SHLL         $0x01, AX
 	JEQ          pstore4
 	VBROADCASTSS beta+108(FP), Y12
@@ -1016,28 +1175,30 @@ tailloop3:
 	JNE          tailloop3
 
 epilogue3:
-	VADDPS Y6, Y0, Y0
-	VADDPS Y7, Y1, Y1
-	VADDPS Y8, Y2, Y2
-	VADDPS Y9, Y3, Y3
-	VADDPS Y10, Y4, Y4
-	VADDPS Y11, Y5, Y5
-
-	// acc *= alpha
+	VADDPS       Y6, Y0, Y0
+	VADDPS       Y7, Y1, Y1
+	VADDPS       Y8, Y2, Y2
+	VADDPS       Y9, Y3, Y3
+	VADDPS       Y10, Y4, Y4
+	VADDPS       Y11, Y5, Y5
 	VBROADCASTSS alpha+104(FP), Y12
-	VMULPS       Y12, Y0, Y0
-	VMULPS       Y12, Y1, Y1
-	VMULPS       Y12, Y2, Y2
-	VMULPS       Y12, Y3, Y3
-	VMULPS       Y12, Y4, Y4
-	VMULPS       Y12, Y5, Y5
+	MOVL         beta+108(FP), AX
 	CMPQ         R10, $0x00000010
 	JNE          partial3
-	MOVL         beta+108(FP), AX
-	SHLL         $0x01, AX
-	JEQ          store3
+	CMPL         AX, $0x3f800000
+	JEQ          accumulate3
 
-	// Full tile: c = acc + beta·c.
+	// acc *= alpha
+	VMULPS Y12, Y0, Y0
+	VMULPS Y12, Y1, Y1
+	VMULPS Y12, Y2, Y2
+	VMULPS Y12, Y3, Y3
+	VMULPS Y12, Y4, Y4
+	VMULPS Y12, Y5, Y5
+	SHLL   $0x01, AX
+	JEQ    store3
+
+	// Full tile: c = alpha·acc + beta·c.
 	VBROADCASTSS beta+108(FP), Y12
 	VFMADD231PS  (DX), Y12, Y0
 	VMOVUPS      Y0, (DX)
@@ -1056,6 +1217,32 @@ epilogue3:
 	VZEROUPPER
 	RET
 
+accumulate3:
+	// Full tile, beta == 1 (every k block after the first, and W += lr·EᵀF):
+	// c += alpha·acc, one FMA per vector.
+	VMOVUPS     (DX), Y13
+	VFMADD231PS Y0, Y12, Y13
+	VMOVUPS     Y13, (DX)
+	VMOVUPS     32(DX), Y13
+	VFMADD231PS Y1, Y12, Y13
+	VMOVUPS     Y13, 32(DX)
+	ADDQ        R8, DX
+	VMOVUPS     (DX), Y13
+	VFMADD231PS Y2, Y12, Y13
+	VMOVUPS     Y13, (DX)
+	VMOVUPS     32(DX), Y13
+	VFMADD231PS Y3, Y12, Y13
+	VMOVUPS     Y13, 32(DX)
+	ADDQ        R8, DX
+	VMOVUPS     (DX), Y13
+	VFMADD231PS Y4, Y12, Y13
+	VMOVUPS     Y13, (DX)
+	VMOVUPS     32(DX), Y13
+	VFMADD231PS Y5, Y12, Y13
+	VMOVUPS     Y13, 32(DX)
+	VZEROUPPER
+	RET
+
 store3:
 	// Full tile, beta == 0: c = acc.
 	VMOVUPS Y0, (DX)
@@ -1071,13 +1258,19 @@ store3:
 
 partial3:
 	// Partial tile, nr < 16: lane masks from gemmMask[32−nr+8v].
+	// acc *= alpha
+	VMULPS       Y12, Y0, Y0
+	VMULPS       Y12, Y1, Y1
+	VMULPS       Y12, Y2, Y2
+	VMULPS       Y12, Y3, Y3
+	VMULPS       Y12, Y4, Y4
+	VMULPS       Y12, Y5, Y5
 	LEAQ         gemmMask<>+0(SB), R12
 	MOVQ         $0x00000020, R13
 	SUBQ         R10, R13
 	LEAQ         (R12)(R13*4), R12
 	VMOVUPS      (R12), Y14
 	VMOVUPS      32(R12), Y15
-	MOVL         beta+108(FP), AX
 	SHLL         $0x01, AX
 	JEQ          pstore3
 	VBROADCASTSS beta+108(FP), Y12
@@ -1201,24 +1394,26 @@ tailloop2:
 	JNE          tailloop2
 
 epilogue2:
-	VADDPS Y4, Y0, Y0
-	VADDPS Y5, Y1, Y1
-	VADDPS Y6, Y2, Y2
-	VADDPS Y7, Y3, Y3
-
-	// acc *= alpha
+	VADDPS       Y4, Y0, Y0
+	VADDPS       Y5, Y1, Y1
+	VADDPS       Y6, Y2, Y2
+	VADDPS       Y7, Y3, Y3
 	VBROADCASTSS alpha+104(FP), Y12
-	VMULPS       Y12, Y0, Y0
-	VMULPS       Y12, Y1, Y1
-	VMULPS       Y12, Y2, Y2
-	VMULPS       Y12, Y3, Y3
+	MOVL         beta+108(FP), AX
 	CMPQ         R10, $0x00000010
 	JNE          partial2
-	MOVL         beta+108(FP), AX
-	SHLL         $0x01, AX
-	JEQ          store2
+	CMPL         AX, $0x3f800000
+	JEQ          accumulate2
 
-	// Full tile: c = acc + beta·c.
+	// acc *= alpha
+	VMULPS Y12, Y0, Y0
+	VMULPS Y12, Y1, Y1
+	VMULPS Y12, Y2, Y2
+	VMULPS Y12, Y3, Y3
+	SHLL   $0x01, AX
+	JEQ    store2
+
+	// Full tile: c = alpha·acc + beta·c.
 	VBROADCASTSS beta+108(FP), Y12
 	VFMADD231PS  (DX), Y12, Y0
 	VMOVUPS      Y0, (DX)
@@ -1229,6 +1424,25 @@ epilogue2:
 	VMOVUPS      Y2, (DX)
 	VFMADD231PS  32(DX), Y12, Y3
 	VMOVUPS      Y3, 32(DX)
+	VZEROUPPER
+	RET
+
+accumulate2:
+	// Full tile, beta == 1 (every k block after the first, and W += lr·EᵀF):
+	// c += alpha·acc, one FMA per vector.
+	VMOVUPS     (DX), Y13
+	VFMADD231PS Y0, Y12, Y13
+	VMOVUPS     Y13, (DX)
+	VMOVUPS     32(DX), Y13
+	VFMADD231PS Y1, Y12, Y13
+	VMOVUPS     Y13, 32(DX)
+	ADDQ        R8, DX
+	VMOVUPS     (DX), Y13
+	VFMADD231PS Y2, Y12, Y13
+	VMOVUPS     Y13, (DX)
+	VMOVUPS     32(DX), Y13
+	VFMADD231PS Y3, Y12, Y13
+	VMOVUPS     Y13, 32(DX)
 	VZEROUPPER
 	RET
 
@@ -1244,13 +1458,17 @@ store2:
 
 partial2:
 	// Partial tile, nr < 16: lane masks from gemmMask[32−nr+8v].
+	// acc *= alpha
+	VMULPS       Y12, Y0, Y0
+	VMULPS       Y12, Y1, Y1
+	VMULPS       Y12, Y2, Y2
+	VMULPS       Y12, Y3, Y3
 	LEAQ         gemmMask<>+0(SB), R12
 	MOVQ         $0x00000020, R13
 	SUBQ         R10, R13
 	LEAQ         (R12)(R13*4), R12
 	VMOVUPS      (R12), Y14
 	VMOVUPS      32(R12), Y15
-	MOVL         beta+108(FP), AX
 	SHLL         $0x01, AX
 	JEQ          pstore2
 	VBROADCASTSS beta+108(FP), Y12
@@ -1342,25 +1560,39 @@ tailloop1:
 	JNE          tailloop1
 
 epilogue1:
-	VADDPS Y2, Y0, Y0
-	VADDPS Y3, Y1, Y1
-
-	// acc *= alpha
+	VADDPS       Y2, Y0, Y0
+	VADDPS       Y3, Y1, Y1
 	VBROADCASTSS alpha+104(FP), Y12
-	VMULPS       Y12, Y0, Y0
-	VMULPS       Y12, Y1, Y1
+	MOVL         beta+108(FP), AX
 	CMPQ         R10, $0x00000010
 	JNE          partial1
-	MOVL         beta+108(FP), AX
-	SHLL         $0x01, AX
-	JEQ          store1
+	CMPL         AX, $0x3f800000
+	JEQ          accumulate1
 
-	// Full tile: c = acc + beta·c.
+	// acc *= alpha
+	VMULPS Y12, Y0, Y0
+	VMULPS Y12, Y1, Y1
+	SHLL   $0x01, AX
+	JEQ    store1
+
+	// Full tile: c = alpha·acc + beta·c.
 	VBROADCASTSS beta+108(FP), Y12
 	VFMADD231PS  (DX), Y12, Y0
 	VMOVUPS      Y0, (DX)
 	VFMADD231PS  32(DX), Y12, Y1
 	VMOVUPS      Y1, 32(DX)
+	VZEROUPPER
+	RET
+
+accumulate1:
+	// Full tile, beta == 1 (every k block after the first, and W += lr·EᵀF):
+	// c += alpha·acc, one FMA per vector.
+	VMOVUPS     (DX), Y13
+	VFMADD231PS Y0, Y12, Y13
+	VMOVUPS     Y13, (DX)
+	VMOVUPS     32(DX), Y13
+	VFMADD231PS Y1, Y12, Y13
+	VMOVUPS     Y13, 32(DX)
 	VZEROUPPER
 	RET
 
@@ -1373,13 +1605,15 @@ store1:
 
 partial1:
 	// Partial tile, nr < 16: lane masks from gemmMask[32−nr+8v].
+	// acc *= alpha
+	VMULPS       Y12, Y0, Y0
+	VMULPS       Y12, Y1, Y1
 	LEAQ         gemmMask<>+0(SB), R12
 	MOVQ         $0x00000020, R13
 	SUBQ         R10, R13
 	LEAQ         (R12)(R13*4), R12
 	VMOVUPS      (R12), Y14
 	VMOVUPS      32(R12), Y15
-	MOVL         beta+108(FP), AX
 	SHLL         $0x01, AX
 	JEQ          pstore1
 	VBROADCASTSS beta+108(FP), Y12
