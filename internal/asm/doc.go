@@ -12,6 +12,16 @@
 //   - "avx2": AVX2 + FMA3 assembly generated with avo (amd64 only, not built
 //     with the purego tag).
 //
+// The avx2 GEMM micro-kernel computes a 6×16 tile of C in 12 ymm
+// accumulators (two 8-lane vectors per row), broadcasting one packed A value
+// per row and step against two vectors of the packed B panel; tiles of fewer
+// rows run loops specialised to their row count, partial columns use masked
+// loads and stores. Packing handles the transposes (8×8 register transposes
+// for a transposed B and a non-transposed A), so NN, NT and TN share the
+// micro-kernel. The shape was measured against 5×16, 4×24 and 8×8 on the
+// predictive-coding shapes (batch 50): 6×16 was fastest, and its 2-row
+// remainder tile runs at full speed with a second set of accumulators.
+//
 // The set is chosen once, at start-up ([Default]): the purego build tag
 // compiles the assembly out; otherwise the environment variable
 // PCGO_KERNELS (generic | avx2) forces a set, and without it the fastest set
