@@ -117,6 +117,21 @@ func (s *Set) checkOneHot(dst []float32, idx []int, classes int) error {
 	return nil
 }
 
+// CheckLabels reports the first sample whose label is not below classes,
+// with an error wrapping ErrLabel, so that a program can reject a data set
+// before it starts using OneHot.
+func (s *Set) CheckLabels(classes int) error {
+	if classes <= 0 {
+		return &Error{Msg: fmt.Sprintf("CheckLabels: %d classes", classes)}
+	}
+	for i, c := range s.Labels {
+		if int(c) >= classes {
+			return labelError(i, c, classes)
+		}
+	}
+	return nil
+}
+
 // labelError is the error for a label of sample i that is not below classes.
 func labelError(i int, label uint8, classes int) error {
 	return &Error{Msg: fmt.Sprintf("sample %d has label %d, want < %d classes", i, label, classes), Err: ErrLabel}

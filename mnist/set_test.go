@@ -177,3 +177,13 @@ func TestClassMeans(t *testing.T) {
 	_, err = s.ClassMeans(0)
 	require.EqualError(t, err, "mnist: ClassMeans: 0 classes")
 }
+
+func TestCheckLabels(t *testing.T) {
+	s := smallSet(t, 3, 1, 12, 9)
+	require.NoError(t, s.CheckLabels(13))
+	err := s.CheckLabels(10)
+	require.ErrorIs(t, err, ErrLabel)
+	require.EqualError(t, err, "mnist: sample 2 has label 12, want < 10 classes")
+	require.EqualError(t, s.CheckLabels(0), "mnist: CheckLabels: 0 classes")
+	require.NoError(t, smallSet(t).CheckLabels(1), "an empty set has no bad label")
+}
