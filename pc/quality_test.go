@@ -80,3 +80,30 @@ func TestGeneratedDigitsAreRecognisable(t *testing.T) {
 	t.Logf("%d of 10 generated digits are nearest to their own class mean", got)
 	require.GreaterOrEqual(t, got, 9)
 }
+
+// TestKernelSetsTrainAlike trains one epoch on the first 5 000 images with
+// every kernel set: the final energies agree within 1e-3 (relative; FMA
+// rounding is the only difference) and every set's digits pass the quality
+// bar.
+func TestKernelSetsTrainAlike(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains for one epoch on 5 000 images per kernel set")
+	}
+	sets := linalg.KernelSets()
+	if len(sets) < 2 {
+		t.Skip("only one kernel set runs here")
+	}
+	train, err := mnist.LoadSet("", "train")
+	require.NoError(t, err)
+	means, err := train.ClassMeans(10)
+	require.NoError(t, err)
+	energies := map[string]float64{}
+	for _, set := range sets {
+		images, energy := trainAndGenerate(t, train, 5000, set)
+		energies[set] = energy
+		got := recognisable(images, means)
+		t.Logf("%s: final energy %.6f, %d of 10 digits recognisable", set, energy, got)
+		require.GreaterOrEqual(t, got, 9, set)
+	}
+	require.InEpsilon(t, energies[sets[0]], energies[sets[1]], 1e-3)
+}
