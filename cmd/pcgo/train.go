@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -26,6 +24,8 @@ type trainFlags struct {
 	seed                             uint64
 	data, model, png                 string
 	quiet                            bool
+	resume                           string // checkpoint or model to continue
+	every                            int    // --checkpoint-every, in batches
 }
 
 func runTrain(args []string, out, errOut io.Writer) error {
@@ -44,14 +44,26 @@ func runTrain(args []string, out, errOut io.Writer) error {
 	fs.Uint64Var(&f.seed, "seed", 1, "seed of the weight initialisation and the shuffling")
 	fs.StringVar(&f.data, "data", "", "folder with the MNIST IDX files (default: the GoMNIST module's copy)")
 	fs.IntVar(&f.limit, "limit", 0, "train on the first N images only (0 = all)")
-	fs.StringVar(&f.model, "model", "model.pcgo", "where to save the trained model (\"\" = don't)")
+	fs.StringVar(&f.model, "model", "model.pcgo", "where to save checkpoints and the trained model (\"\" = don't; with --resume, the file resumed)")
 	fs.StringVar(&f.png, "png", "digits.png", "where to write the generated digits (\"\" = don't)")
 	fs.IntVar(&f.threads, "threads", 0, "threads for the linear algebra (0 = GOMAXPROCS)")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress bar")
+	fs.StringVar(&f.resume, "resume", "", "continue the run saved in this checkpoint, or train a finished model for more --epochs; settings come from the file")
+	fs.IntVar(&f.every, "checkpoint-every", 0, "also save a checkpoint every N batches (0 = at the end of each epoch only)")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
+	resumed, err := f.resumeFrom(fs.FlagSet)
+	if err != nil {
+		return err
+	}
 	if err := f.check(); err != nil {
+		return err
+	}
+	if err := checkWritable("model", f.model); err != nil {
+		return err
+	}
+	if err := checkWritable("png", f.png); err != nil {
 		return err
 	}
 
@@ -64,41 +76,98 @@ func runTrain(args []string, out, errOut io.Writer) error {
 	if f.arch[0] != train.Dim() {
 		return usageError{fmt.Sprintf("--arch starts with %d but the images have %d pixels", f.arch[0], train.Dim())}
 	}
+	if err := train.CheckLabels(f.arch[L]); err != nil {
+		return fmt.Errorf("%w: the label layer (the last of --arch) has %d units", err, f.arch[L])
+	}
 	eng, err := linalg.NewEngine(linalg.Options{Threads: f.threads})
 	if err != nil {
 		return err
 	}
-	net, err := pc.NewNet(f.arch, f.std, f.seed)
-	if err != nil {
+	var net *pc.Net
+	if resumed != nil {
+		net = resumed.Net
+	} else if net, err = pc.NewNet(f.arch, f.std, f.seed); err != nil {
 		return err
 	}
 	ws, err := pc.NewWorkspace(net, f.batch, eng)
 	if err != nil {
 		return err
 	}
+	if resumed != nil {
+		ws.Config = resumed.Config
+	}
 	ws.Config.IR, ws.Config.LR, ws.Config.T = float32(f.ir), float32(f.lr), f.t
 	tr, err := pc.NewTrainer(ws, train, f.epochs, f.seed)
 	if err != nil {
 		return err
 	}
+	// The model as saved: checkpoints add Progress, the finished model not.
+	model := &pc.Model{Net: net, Config: ws.Config, Activation: "relu", Mode: "generative",
+		Std: f.std, Seed: f.seed, Batch: f.batch, Epochs: f.epochs}
+	if resumed != nil {
+		model.Activation, model.Mode = resumed.Activation, resumed.Mode
+	}
+	ck := &checkpointer{path: f.model, model: model, tr: tr, limit: f.limit,
+		threads: eng.Threads(), kernels: eng.KernelSet()}
 
+	// Signals are caught from here on: a Ctrl-C during set-up stops the run
+	// before its first batch, with a checkpoint.
+	in := notifyInterrupts()
+	defer in.stop()
+	if resumed != nil {
+		if err := resumeTrainer(tr, resumed, f.resume); err != nil {
+			return err
+		}
+		if p := resumed.Progress; p != nil && p.Kernels != eng.KernelSet() {
+			fmt.Fprintf(errOut, "note: %s was trained with the %s kernels, this run uses %s: the weights will differ slightly from an uninterrupted run's\n",
+				f.resume, p.Kernels, eng.KernelSet())
+		}
+	}
+	epoch0, batch0, _ := tr.Position()
+	done0 := epoch0*tr.Batches() + batch0
+	if resumed != nil {
+		fmt.Fprintf(errOut, "resuming %s at %s: ", f.resume, position(epoch0, batch0, tr.Batches()))
+	}
 	fmt.Fprintf(errOut, "training %v on %d images, %d epochs of %d batches (%s kernels, %d threads)\n",
 		f.arch, train.Len(), f.epochs, tr.Batches(), eng.KernelSet(), eng.Threads())
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	bar := newTrainBar(tr, errOut, f.quiet)
+
+	ctx, stopRun := context.WithCancelCause(in.ctx)
+	defer stopRun(nil)
+	hook := interruptAfter()
+	bar := newTrainBar(tr, errOut, f.quiet, done0)
 	start := time.Now()
 	var last pc.Step
-	images := 0
+	images, batches := 0, 0
 	err = tr.Run(ctx, func(s pc.Step) {
 		last = s
 		images += s.Samples
+		batches++
 		bar.step(s)
+		epoch, batch, _ := tr.Position()
+		if !s.Final && (s.EpochDone || f.every > 0 && (epoch*tr.Batches()+batch)%f.every == 0) {
+			if err := ck.save(); err != nil {
+				stopRun(err)
+			}
+		}
+		if batches == hook {
+			in.raise()
+		}
 	})
-	bar.finish()
+	bar.finish(err == nil)
 	elapsed := time.Since(start)
-	if err != nil {
+	var stopped interrupted
+	switch cause := context.Cause(ctx); {
+	case err == nil:
+	case errors.Is(err, pc.ErrDiverged):
+		return fmt.Errorf("%w; lower --lr (now %s) or --ir (now %s); %s",
+			err, fmtFloat(f.lr, 64), fmtFloat(f.ir, 64), ck.kept())
+	case !errors.Is(err, context.Canceled):
 		return err
+	case !errors.As(cause, &stopped):
+		epoch, batch, _ := tr.Position()
+		return fmt.Errorf("training stopped at %s: %w; %s", position(epoch, batch, tr.Batches()), cause, ck.kept())
+	default:
+		return saveInterrupted(ck, in, &f, hook > 0, errOut)
 	}
 
 	flops := net.LearnFlops(f.batch, f.t) * float64(images) / float64(f.batch)
@@ -106,10 +175,8 @@ func runTrain(args []string, out, errOut io.Writer) error {
 		f.epochs, train.Len(), elapsed.Seconds(), float64(images)/elapsed.Seconds(), flops/elapsed.Seconds()/1e9, last.Energy, last.EnergyData)
 
 	if f.model != "" {
-		m := &pc.Model{Net: net, Config: ws.Config, Activation: "relu", Mode: "generative",
-			Std: f.std, Seed: f.seed, Batch: f.batch, Epochs: f.epochs}
-		if err := pc.SaveModel(f.model, m); err != nil {
-			return err
+		if err := pc.SaveModel(f.model, model); err != nil {
+			return fmt.Errorf("training done, but %w; %s", err, ck.kept())
 		}
 		fmt.Fprintf(out, "saved the model to %s\n", f.model)
 	}
@@ -135,6 +202,8 @@ func (f *trainFlags) check() error {
 		return usageError{"--limit must be ≥ 0"}
 	case f.threads < 0 || f.threads > 4096:
 		return usageError{"--threads must be 0 to 4096"}
+	case f.every < 0:
+		return usageError{"--checkpoint-every must be ≥ 0"}
 	case !(f.ir >= 0 && f.ir < 1e6):
 		return usageError{"--ir must be a number ≥ 0"}
 	case !(f.lr >= 0 && f.lr < 1e6):
@@ -170,13 +239,13 @@ type trainBar struct {
 	next   time.Time
 }
 
-func newTrainBar(tr *pc.Trainer, w io.Writer, quiet bool) *trainBar {
+func newTrainBar(tr *pc.Trainer, w io.Writer, quiet bool, done int) *trainBar {
 	if quiet {
 		return &trainBar{}
 	}
-	bar := progressbar.NewOptions(tr.Epochs()*tr.Batches(),
+	bar := progressbar.NewOptions(tr.Epochs()*tr.Batches()-done,
 		progressbar.OptionSetWriter(w),
-		progressbar.OptionSetDescription(fmt.Sprintf("epoch 1/%d", tr.Epochs())),
+		progressbar.OptionSetDescription(fmt.Sprintf("epoch %d/%d", done/tr.Batches()+1, tr.Epochs())),
 		progressbar.OptionShowCount(),
 		progressbar.OptionShowIts(),
 		progressbar.OptionSetItsString("batch"),
@@ -199,9 +268,13 @@ func (b *trainBar) step(s pc.Step) {
 	_ = b.bar.Add(1)
 }
 
-func (b *trainBar) finish() {
+// finish ends the bar's line; a run that completed fills the bar, an
+// interrupted or failed one leaves it where it stopped.
+func (b *trainBar) finish(completed bool) {
 	if b.bar != nil {
-		_ = b.bar.Finish()
+		if completed {
+			_ = b.bar.Finish()
+		}
 		fmt.Fprintln(b.w)
 	}
 }
