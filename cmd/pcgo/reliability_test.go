@@ -206,7 +206,7 @@ func TestResumeFlagConflicts(t *testing.T) {
 	// folder is the next error.
 	status, _, stderr = pcgo("train", "--resume", ck, "--lr", "0.005", "--ir", "0.05", "--arch", "784,256,64,10",
 		"--batch", "50", "--T", "20", "--std", "0.001", "--seed", "1", "--limit", "1000", "--epochs", "9",
-		"--data", t.TempDir())
+		"--data", t.TempDir(), "--png", "", "--model", filepath.Join(t.TempDir(), "m.pcgo"))
 	requireOneLineError(t, status, stderr, 1, "MNIST files not found")
 }
 
@@ -262,7 +262,7 @@ func TestUnwritableOutputs(t *testing.T) {
 		{[]string{"--model", filepath.Join(file, "m.pcgo")}, "cannot write --model " + filepath.Join(file, "m.pcgo") + ": not a directory"},
 		{[]string{"--model", filepath.Join(dir, "no", "m.pcgo")}, "no such file or directory"},
 		{[]string{"--model", dir}, "cannot write --model " + dir + ": it is a folder"},
-		{[]string{"--png", filepath.Join(dir, "no", "d.png")}, "cannot write --png"},
+		{[]string{"--model", filepath.Join(t.TempDir(), "m.pcgo"), "--png", filepath.Join(dir, "no", "d.png")}, "cannot write --png"},
 	} {
 		status, _, stderr := pcgo(append([]string{"train", "--data", t.TempDir()}, c.args...)...)
 		requireOneLineError(t, status, stderr, 1, c.msg)
