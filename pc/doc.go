@@ -37,7 +37,24 @@
 //
 // # Concurrency
 //
-// A Net may be read by many goroutines at once (Generate only reads it); a
-// Workspace belongs to one goroutine at a time. Learn writes the Net's
-// weights, so no other goroutine may use that Net while Learn runs.
+// The rules (.ci/run checks the first two with the race detector):
+//
+//   - A Net may be shared: any number of goroutines may call Generate on one
+//     Net at the same time, each through its own Workspace. Generate only
+//     reads the Net.
+//   - A Workspace belongs to one goroutine at a time, and so does the
+//     linalg.Engine it runs on: give every goroutine its own of both
+//     (NewWorkspace with a nil engine makes a new one). All engines share
+//     one worker pool, so parallel workspaces do not start more threads.
+//   - Learn writes the Net's weights: while it runs, no other goroutine may
+//     use that Net, not even to read it (Generate, SaveModel, WriteTo).
+//     To generate while training, generate from a Clone.
+//   - Nothing about a Net (its sizes, weights or other fields) may change
+//     while a workspace uses it, except through that workspace's Learn.
+//   - A Trainer drives one Workspace from one goroutine; another goroutine
+//     stops it by cancelling the context given to Run.
+//
+// Results never depend on timing or on how many goroutines run: every
+// workspace gets, bit for bit, what a serial run with the same inputs and
+// kernel set gives, whatever its engine's thread count.
 package pc
