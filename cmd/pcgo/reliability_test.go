@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/binary"
 	"math"
 	"math/rand/v2"
@@ -343,4 +344,20 @@ func TestHostileDataFiles(t *testing.T) {
 			require.NoFileExists(t, model)
 		})
 	}
+}
+
+// TestInterruptsCatchSignals checks the signal handling on its own, quickly
+// enough for the race detector in .ci/run: the first SIGINT cancels the
+// context with the signal as its cause, a second one is only counted, and
+// the process survives both.
+func TestInterruptsCatchSignals(t *testing.T) {
+	in := notifyInterrupts()
+	defer in.stop()
+	require.NoError(t, in.ctx.Err())
+	in.raise()
+	require.ErrorIs(t, in.ctx.Err(), context.Canceled)
+	require.Equal(t, interrupted{os.Interrupt}, context.Cause(in.ctx))
+	require.EqualError(t, context.Cause(in.ctx), "interrupted by interrupt")
+	in.raise()
+	require.Equal(t, int32(2), in.count.Load())
 }
