@@ -27,6 +27,34 @@
 // is one top-down pass, W_0 f(W_1 f(… W_{L−1} f(target)))). pcgo keeps this
 // faithfully (and its tests check it bit for bit).
 //
+// # Beyond the seed
+//
+// A Net's Act chooses f (ReLU, the seed's, on fused kernels; Tanh, Sigmoid
+// and Linear as Go loops, each with f' taken at the activities before the
+// step, as the seed does), and its Mode which end holds the image:
+// Generative (the seed: image at layer 0, label on top) or Discriminative
+// (label at layer 0, image on top: the seed author's companion tutorial
+// "MNIST classification", the same Learn rule with the roles swapped).
+// LearnLabelled and Trainer put images and labels where the mode says.
+//
+// Inference reuses the one relaxation loop of Learn and Generate with other
+// layers clamped or free, and allocates nothing per call:
+//
+//   - Classify frees the label layer: a discriminative net's labels are its
+//     top-down prediction (Generate's fixed point again); a generative net
+//     relaxes from a uniform label and zero hidden layers, at a rate near
+//     Net.StableIR.
+//   - ClassifyEnergy clamps each label in turn, relaxes as Learn does, and
+//     returns every sample's energy per label (the lowest wins).
+//   - Complete clamps the label and the known part of each image and
+//     relaxes the rest (inpainting).
+//   - Predict and Evaluate turn either into classes, accuracy and a
+//     confusion matrix.
+//
+// Config.Tol stops any relaxation once no activity moves by more than Tol
+// (Workspace.Steps tells how many steps ran); Tol = 0 stops only at an
+// exact fixed point and so never changes a result.
+//
 // # Data layout and cost
 //
 // Activities are batch-major: a batch of B samples of layer i is a B×n_i

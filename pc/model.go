@@ -59,10 +59,13 @@ type Model struct {
 	Net *Net
 	// Config holds the hyper-parameters of Learn and Generate.
 	Config Config
-	// Activation names the network's nonlinearity; only "relu" exists today.
+	// Activation names the network's nonlinearity: "relu" (the seed's),
+	// "tanh", "sigmoid" or "linear"; it must be Net.Act's name, and
+	// ReadModel sets Net.Act from it.
 	Activation string
 	// Mode names how the net is used: "generative" (image at layer 0, label
-	// on top, as the seed).
+	// on top, as the seed) or "discriminative" (label at layer 0, image on
+	// top); it must be Net.Mode's name, and ReadModel sets Net.Mode from it.
 	Mode   string
 	Std    float64 // standard deviation of the initial weights
 	Seed   uint64  // seed of the weight initialisation and of the shuffling
@@ -119,8 +122,8 @@ const (
 
 // Known names, in the order error messages list them.
 var (
-	knownActivations = []string{"relu"}
-	knownModes       = []string{"generative"}
+	knownActivations = activationNames
+	knownModes       = modeNames
 )
 
 // sectionOrder lists the section tags in file order, and which of them may
@@ -202,6 +205,12 @@ func (m *Model) validate() error {
 	}
 	if !slices.Contains(knownModes, m.Mode) {
 		return fmt.Errorf("unknown mode %q (known: %s)", m.Mode, strings.Join(knownModes, ", "))
+	}
+	if m.Activation != n.Act.String() {
+		return fmt.Errorf("activation %q, but the network's is %s", m.Activation, n.Act)
+	}
+	if m.Mode != n.Mode.String() {
+		return fmt.Errorf("mode %q, but the network's is %s", m.Mode, n.Mode)
 	}
 	for _, v := range []struct {
 		name string
@@ -478,6 +487,13 @@ func (d *decoder) model() (*Model, error) {
 	}
 	if d.deferred != nil {
 		return nil, &formatError{kind: ErrCorrupt, detail: d.deferred.Error()}
+	}
+	// Unknown names leave the zero values, and validate reports them.
+	if a, err := ParseActivation(m.Activation); err == nil && m.Net != nil {
+		m.Net.Act = a
+	}
+	if mode, err := ParseMode(m.Mode); err == nil && m.Net != nil {
+		m.Net.Mode = mode
 	}
 	if err := m.validate(); err != nil {
 		return nil, &formatError{kind: ErrCorrupt, detail: err.Error()}

@@ -230,6 +230,12 @@ func TestModelRoundTrip(t *testing.T) {
 			m.Net = big
 			return m
 		}},
+		{"sigmoid, discriminative", func(t *testing.T) *pc.Model {
+			m := mfModel(t, false)
+			m.Net.Act, m.Net.Mode = pc.Sigmoid, pc.Discriminative
+			m.Activation, m.Mode = "sigmoid", "discriminative"
+			return m
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -598,10 +604,11 @@ func TestReadModelBadFiles(t *testing.T) {
 			"WGHT section is 124 bytes long; the layer sizes [5 4 3] need 128"},
 		{"WGHT too long", mfFile(1, arch, hypr, mfWght(append(mfWeights(), 0))), pc.ErrCorrupt,
 			"WGHT section is 132 bytes long; the layer sizes [5 4 3] need 128"},
-		{"activation", mfFile(1, mfArch("tanh", "generative", 5, 4, 3), hypr, wght), pc.ErrCorrupt,
-			`unknown activation "tanh" (known: relu)`},
-		{"mode", mfFile(1, mfArch("relu", "discriminative", 5, 4, 3), hypr, wght), pc.ErrCorrupt,
-			`unknown mode "discriminative" (known: generative)`},
+		{"activation", mfFile(1, mfArch("swish", "generative", 5, 4, 3), hypr, wght), pc.ErrCorrupt,
+			`unknown activation "swish" (known: relu, tanh, sigmoid, linear)`},
+		{"mode", mfFile(1, mfArch("relu", "adversarial", 5, 4, 3), hypr, wght), pc.ErrCorrupt,
+			`unknown mode "adversarial" (known: generative, discriminative)`},
+		{"tanh, discriminative", mfFile(1, mfArch("tanh", "discriminative", 5, 4, 3), hypr, wght), nil, ""},
 		{"empty activation", mfFile(1, mfArch("", "generative", 5, 4, 3), hypr, wght), pc.ErrCorrupt, `unknown activation ""`},
 		{"negative IR", mfFile(1, arch, withHypr(func(h *mfHypr) { h.IR = -0.5 }), wght), pc.ErrCorrupt, "IR is -0.5; must be finite and ≥ 0"},
 		{"NaN LR", mfFile(1, arch, withHypr(func(h *mfHypr) { h.LR = nan }), wght), pc.ErrCorrupt, "LR is NaN; must be finite and ≥ 0"},
@@ -658,8 +665,10 @@ func TestWriteToRejectsInvalidModels(t *testing.T) {
 		{"too many weights", func(m *pc.Model) {
 			m.Net = &pc.Net{Sizes: []int{65536, 65536}, W: []linalg.Matrix{{Rows: 65536, Cols: 65536, Stride: 65536}}}
 		}, "the network has 4294967296 weights; a model file holds at most 268435456"},
-		{"activation", func(m *pc.Model) { m.Activation = "" }, `unknown activation "" (known: relu)`},
-		{"mode", func(m *pc.Model) { m.Mode = "Generative" }, `unknown mode "Generative" (known: generative)`},
+		{"activation", func(m *pc.Model) { m.Activation = "" }, `unknown activation "" (known: relu, tanh, sigmoid, linear)`},
+		{"mode", func(m *pc.Model) { m.Mode = "Generative" }, `unknown mode "Generative" (known: generative, discriminative)`},
+		{"activation of the net", func(m *pc.Model) { m.Activation = "tanh" }, `activation "tanh", but the network's is relu`},
+		{"mode of the net", func(m *pc.Model) { m.Net.Mode = pc.Discriminative }, `mode "generative", but the network's is discriminative`},
 		{"IR", func(m *pc.Model) { m.Config.IR = float32(math.Inf(1)) }, "IR is +Inf; must be finite and ≥ 0"},
 		{"LR", func(m *pc.Model) { m.Config.LR = -1 }, "LR is -1; must be finite and ≥ 0"},
 		{"Std", func(m *pc.Model) { m.Std = math.NaN() }, "Std is NaN; must be finite and ≥ 0"},

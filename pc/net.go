@@ -18,9 +18,15 @@ const (
 // Net is a predictive-coding network: layer sizes n_0 … n_L (n_0 the data,
 // n_L the label) and L weight matrices, W[i] of n_i × n_{i+1} (as in the
 // seed: W[0] maps the first hidden layer down to the image).
+//
+// Act and Mode default (zero values) to the seed's ReLU and generative
+// layout; a discriminative net swaps the ends (label at layer 0, image on
+// top). Set them before the first Workspace call.
 type Net struct {
 	Sizes []int
 	W     []linalg.Matrix
+	Act   Activation // the nonlinearity f (zero value: ReLU)
+	Mode  Mode       // which end holds the image (zero value: Generative)
 }
 
 // NewNet returns a network with the given layer sizes and weights drawn from
@@ -75,10 +81,12 @@ func CheckSizes(sizes []int) error {
 // of layers).
 func (n *Net) Layers() int { return len(n.W) }
 
-// InputSize is n_0, the size of the data layer.
+// InputSize is n_0, the size of layer 0: the data layer of Learn (the image
+// of a generative net, the label of a discriminative one).
 func (n *Net) InputSize() int { return n.Sizes[0] }
 
-// OutputSize is n_L, the size of the label layer.
+// OutputSize is n_L, the size of the top layer: the target layer of Learn
+// (the label of a generative net, the image of a discriminative one).
 func (n *Net) OutputSize() int { return n.Sizes[len(n.Sizes)-1] }
 
 // Params returns the number of weights.
@@ -93,6 +101,7 @@ func (n *Net) Params() int {
 // Clone returns a deep copy of n.
 func (n *Net) Clone() *Net {
 	c, _ := newZeroNet(n.Sizes)
+	c.Act, c.Mode = n.Act, n.Mode
 	for i, w := range n.W {
 		linalg.Copy(c.W[i], w)
 	}

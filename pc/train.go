@@ -74,11 +74,11 @@ func NewTrainer(ws *Workspace, data Dataset, epochs int, seed uint64) (*Trainer,
 		return nil, fmt.Errorf("pc: epochs must be ≥ 0, got %d", epochs)
 	}
 	t := &Trainer{
-		ws: ws, data: data, epochs: epochs, classes: ws.net.OutputSize(),
+		ws: ws, data: data, epochs: epochs, classes: ws.net.LabelSize(),
 		pcg:  rand.NewPCG(seed, shuffleStream),
 		perm: make([]int, data.Len()),
-		x:    linalg.New(ws.maxBatch, ws.net.InputSize()),
-		y:    linalg.New(ws.maxBatch, ws.net.OutputSize()),
+		x:    linalg.New(ws.maxBatch, ws.net.ImageSize()),
+		y:    linalg.New(ws.maxBatch, ws.net.LabelSize()),
 	}
 	t.rng = rand.New(t.pcg)
 	t.startEpoch()
@@ -179,7 +179,7 @@ func (t *Trainer) runBatch() (Step, error) {
 	if err := t.data.OneHot(y.Data, idx, t.classes); err != nil {
 		return Step{}, err
 	}
-	if err := t.ws.Learn(x, y); err != nil {
+	if err := t.ws.LearnLabelled(x, y); err != nil {
 		return Step{}, err
 	}
 	e := t.ws.TotalEnergy()

@@ -8,23 +8,32 @@ import (
 	"github.com/pcgo/pcgo/linalg"
 )
 
-// Config holds the hyper-parameters of Learn and Generate.
+// Config holds the hyper-parameters of Learn, Generate and the inference
+// calls (Classify, ClassifyEnergy, Complete).
 type Config struct {
 	IR   float32 // inference rate: step size of the relaxation (seed: 0.05)
 	LR   float32 // learning rate of the weight update (seed: 0.005)
-	T    int     // relaxation steps in Learn (seed: 20)
-	TGen int     // relaxation steps in Generate (seed: 40)
+	T    int     // relaxation steps in Learn, Classify and ClassifyEnergy (seed: 20)
+	TGen int     // relaxation steps in Generate and Complete (seed: 40)
+	// Tol stops a relaxation early, after the first step in which no
+	// activity changed by more than Tol (Workspace.Steps reports the steps
+	// run). Negative means never: every call runs all T (TGen) steps, as the
+	// seed; DefaultConfig sets −1. Tol = 0 stops only at an exact fixed
+	// point, where the remaining steps would change nothing, so its results
+	// are those of the full loop, bit for bit. Model files do not store Tol;
+	// a model read from one has Tol 0.
+	Tol float32
 }
 
-// DefaultConfig returns the seed's hyper-parameters.
-func DefaultConfig() Config { return Config{IR: 0.05, LR: 0.005, T: 20, TGen: 40} }
+// DefaultConfig returns the seed's hyper-parameters, without early stop.
+func DefaultConfig() Config { return Config{IR: 0.05, LR: 0.005, T: 20, TGen: 40, Tol: -1} }
 
 // Validate reports whether c can run: finite rates and step counts ≥ 0.
 func (c Config) Validate() error {
 	for _, v := range []struct {
 		name string
 		x    float32
-	}{{"IR", c.IR}, {"LR", c.LR}} {
+	}{{"IR", c.IR}, {"LR", c.LR}, {"Tol", c.Tol}} {
 		if math.IsNaN(float64(v.x)) || math.IsInf(float64(v.x), 0) {
 			return fmt.Errorf("pc: %s must be finite, got %v", v.name, v.x)
 		}
@@ -53,8 +62,15 @@ type Workspace struct {
 	r, f, e    []linalg.Matrix
 	rv, fv, ev []linalg.Matrix // views of the current batch's rows
 	tmp        []float32       // maxBatch × max n_i: a prediction or a fed-back error
+	prev       []float32       // maxBatch × max n_i: a layer's activities before a step (early stop)
 
 	energy []float64 // mean squared error of each layer after the last call
+	steps  int       // relaxation steps the last call ran
+
+	// For the inference calls (infer.go): the class scores of a batch
+	// (maxBatch × classes) and each sample's energy.
+	scores    linalg.Matrix
+	rowEnergy []float64
 }
 
 // NewWorkspace returns a workspace for net and batches of up to maxBatch
@@ -63,6 +79,9 @@ type Workspace struct {
 func NewWorkspace(net *Net, maxBatch int, eng *linalg.Engine) (*Workspace, error) {
 	if net == nil || len(net.W) == 0 {
 		return nil, errors.New("pc: NewWorkspace needs a network")
+	}
+	if !net.Act.valid() || !net.Mode.valid() {
+		return nil, fmt.Errorf("pc: NewWorkspace: unknown %v or %v", net.Act, net.Mode)
 	}
 	if maxBatch < 1 || maxBatch > 1<<20 {
 		return nil, fmt.Errorf("pc: maximum batch must be 1 to %d, got %d", 1<<20, maxBatch)
@@ -87,7 +106,10 @@ func NewWorkspace(net *Net, maxBatch int, eng *linalg.Engine) (*Workspace, error
 	ws.fv = make([]linalg.Matrix, L+1)
 	ws.ev = make([]linalg.Matrix, L+1)
 	ws.tmp = make([]float32, maxBatch*widest)
+	ws.prev = make([]float32, maxBatch*widest)
 	ws.energy = make([]float64, L)
+	ws.scores = linalg.New(maxBatch, net.LabelSize())
+	ws.rowEnergy = make([]float64, maxBatch)
 	return ws, nil
 }
 
@@ -105,6 +127,11 @@ func (ws *Workspace) Engine() *linalg.Engine { return ws.eng }
 // Learn, those after relaxation that the weight update used; in Generate,
 // those of the last relaxation step.
 func (ws *Workspace) Energy(i int) float64 { return ws.energy[i] }
+
+// Steps returns the number of relaxation steps the last call ran: T or TGen,
+// or fewer when Config.Tol stopped it early. After ClassifyEnergy it is the
+// most that any of its per-class relaxations ran.
+func (ws *Workspace) Steps() int { return ws.steps }
 
 // TotalEnergy returns the sum over layers of Energy(i).
 func (ws *Workspace) TotalEnergy() float64 {
@@ -134,18 +161,8 @@ func (ws *Workspace) Learn(x, y linalg.Matrix) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	L := ws.net.Layers()
 	r, f, e := ws.views(b)
-	r[0], r[L] = x, y
-	ws.eng.Relu(f[L], y)
-	for i := L - 1; i >= 1; i-- {
-		ws.predict(i, r[i], f)
-		ws.eng.Relu(f[i], r[i])
-	}
-	for range cfg.T {
-		ws.errors(r, f, e)
-		ws.relaxHidden(r, f, e, cfg.IR)
-	}
+	ws.settle(r, f, e, x, y)
 	ws.errors(r, f, e)
 	for i, w := range ws.net.W {
 		ws.eng.Gemm(linalg.Trans, linalg.NoTrans, cfg.LR, e[i], f[i+1], 1, w)
@@ -172,18 +189,9 @@ func (ws *Workspace) Generate(y linalg.Matrix) (linalg.Matrix, error) {
 	L := ws.net.Layers()
 	r, f, e := ws.views(b)
 	r[L] = y
-	ws.eng.Relu(f[L], y)
-	for i := L - 1; i >= 0; i-- {
-		ws.predict(i, r[i], f)
-		if i >= 1 {
-			ws.eng.Relu(f[i], r[i])
-		}
-	}
-	for range cfg.TGen {
-		ws.errors(r, f, e)
-		ws.relaxHidden(r, f, e, cfg.IR)
-		ws.eng.Axpy(-cfg.IR, e[0], r[0])
-	}
+	ws.activate(f[L], y)
+	ws.topDown(r, f, 0)
+	ws.relax(r, f, e, cfg.TGen, free{bottom: true})
 	return r[0], nil
 }
 
@@ -231,12 +239,141 @@ func (ws *Workspace) errors(r, f, e []linalg.Matrix) {
 	}
 }
 
-// relaxHidden takes one relaxation step on every hidden layer i = 1 … L−1:
-// R_i += ir·(−E_i + (E_{i−1}·W_{i−1}) ⊙ f'(R_i)), then F_i = ReLU(R_i).
-func (ws *Workspace) relaxHidden(r, f, e []linalg.Matrix, ir float32) {
-	for i := 1; i < ws.net.Layers(); i++ {
+// settle is the inference of Learn: clamp R_0 = x and R_L = y, start the
+// hidden layers top-down, relax them T steps.
+func (ws *Workspace) settle(r, f, e []linalg.Matrix, x, y linalg.Matrix) {
+	L := ws.net.Layers()
+	r[0], r[L] = x, y
+	ws.activate(f[L], y)
+	ws.topDown(r, f, 1)
+	ws.relax(r, f, e, ws.Config.T, free{})
+}
+
+// topDown starts layers L−1 down to lo at their top-down predictions,
+// R_i = F_{i+1}·W_iᵀ and F_i = f(R_i) (F_0 is never used, so not computed).
+// F_L must hold f(R_L).
+func (ws *Workspace) topDown(r, f []linalg.Matrix, lo int) {
+	for i := ws.net.Layers() - 1; i >= lo; i-- {
+		ws.predict(i, r[i], f)
+		if i >= 1 {
+			ws.activate(f[i], r[i])
+		}
+	}
+}
+
+// free says which layers a relaxation moves besides the hidden ones
+// 1 … L−1, which always move.
+type free struct {
+	// bottom moves layer 0: R_0 += ir·(−E_0) (Generate, Complete).
+	bottom bool
+	// known, with bottom, keeps the units of layer 0 where it is non-zero
+	// clamped (Complete); it has one row for the whole batch or one per
+	// sample. No rows: every unit moves.
+	known linalg.Matrix
+	// top moves layer L: R_L += ir·(E_{L−1}·W_{L−1}) ⊙ f'(R_L), the hidden
+	// step without an error of its own (E_L stays zero), as nothing
+	// predicts the top layer (Classify).
+	top bool
+}
+
+// relax runs up to steps relaxation steps, each computing every error and
+// then moving every free layer (all errors first, as the seed), and records
+// the number run in ws.steps. With Config.Tol ≥ 0 it stops after the first
+// step in which no activity moved by more than Tol.
+func (ws *Workspace) relax(r, f, e []linalg.Matrix, steps int, fr free) {
+	tol := ws.Config.Tol
+	track := tol >= 0
+	ws.steps = 0
+	for ws.steps < steps {
+		ws.errors(r, f, e)
+		moved := ws.relaxStep(r, f, e, fr, track)
+		ws.steps++
+		if track && moved <= tol {
+			break
+		}
+	}
+}
+
+// relaxStep takes one relaxation step on the free layers: every hidden layer
+// i = 1 … L−1 (and L if fr.top),
+// R_i += ir·(−E_i + (E_{i−1}·W_{i−1}) ⊙ f'(R_i)), then F_i = f(R_i); and
+// layer 0 if fr.bottom. With track set it returns the largest change of any
+// activity (NaN if a change is NaN), else 0.
+func (ws *Workspace) relaxStep(r, f, e []linalg.Matrix, fr free, track bool) float32 {
+	ir := ws.Config.IR
+	top := ws.net.Layers() - 1
+	if fr.top {
+		top++
+	}
+	var moved float32
+	for i := 1; i <= top; i++ {
+		old := ws.keep(r[i], track)
 		g := ws.scratch(r[i].Rows, r[i].Cols)
 		ws.eng.Gemm(linalg.NoTrans, linalg.NoTrans, 1, e[i-1], ws.net.W[i-1], 0, g)
-		ws.eng.ReluDerivUpdate(r[i], e[i], g, f[i], ir)
+		ws.derivUpdate(r[i], e[i], g, f[i], ir)
+		if track {
+			moved = max(moved, maxChange(r[i], old))
+		}
+	}
+	if fr.bottom {
+		old := ws.keep(r[0], track)
+		if fr.known.Rows == 0 {
+			ws.eng.Axpy(-ir, e[0], r[0])
+		} else {
+			stepUnknown(r[0], e[0], fr.known, ir)
+		}
+		if track {
+			moved = max(moved, maxChange(r[0], old))
+		}
+	}
+	return moved
+}
+
+// keep copies m into the workspace's prev buffer when track is set, and
+// returns the copy.
+func (ws *Workspace) keep(m linalg.Matrix, track bool) linalg.Matrix {
+	if !track {
+		return linalg.Matrix{}
+	}
+	c := linalg.FromSlice(m.Rows, m.Cols, ws.prev[:m.Rows*m.Cols])
+	linalg.Copy(c, m)
+	return c
+}
+
+// maxChange returns the largest |a − b| over the elements, or NaN if any
+// difference is NaN.
+func maxChange(a, b linalg.Matrix) float32 {
+	var most float32
+	for i := 0; i < a.Rows; i++ {
+		ra := a.Row(i)
+		rb := b.Row(i)[:len(ra)]
+		for j, v := range ra {
+			d := v - rb[j]
+			if d < 0 {
+				d = -d
+			}
+			if !(d <= most) { // also takes a NaN, which then sticks
+				most = d
+				if d != d {
+					return d
+				}
+			}
+		}
+	}
+	return most
+}
+
+// stepUnknown moves the units of R where known is zero by −ir·E (known has
+// one row for every row of R, or a single row for all).
+func stepUnknown(r, e, known linalg.Matrix, ir float32) {
+	for i := 0; i < r.Rows; i++ {
+		rr := r.Row(i)
+		ee := e.Row(i)[:len(rr)]
+		kk := known.Row(min(i, known.Rows-1))[:len(rr)]
+		for j, k := range kk {
+			if k == 0 {
+				rr[j] += float32(-ir * ee[j])
+			}
+		}
 	}
 }
