@@ -125,6 +125,8 @@ func (f *trainFlags) resumeFrom(fs *flag.FlagSet) (*pc.Model, error) {
 		{"std", f.std == m.Std, fmtFloat(f.std, 64), fmtFloat(m.Std, 64), func() { f.std = m.Std }},
 		{"seed", f.seed == m.Seed, strconv.FormatUint(f.seed, 10), strconv.FormatUint(m.Seed, 10),
 			func() { f.seed = m.Seed }},
+		{"mode", f.mode == m.Net.Mode, f.mode.String(), m.Net.Mode.String(), func() { f.mode = m.Net.Mode }},
+		{"act", f.act == m.Net.Act, f.act.String(), m.Net.Act.String(), func() { f.act = m.Net.Act }},
 		{"limit", p == nil || f.limit == p.Limit, strconv.Itoa(f.limit), limitString(p),
 			func() {
 				if p != nil {

@@ -31,6 +31,9 @@ func runGenerate(args []string, out, errOut io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if m.Net.Mode != pc.Generative {
+		return fmt.Errorf("%s is a %s model; generating images needs a generative one (use pcgo eval)", *model, m.Net.Mode)
+	}
 	eng, err := linalg.NewEngine(linalg.Options{Threads: *threads})
 	if err != nil {
 		return err

@@ -1,8 +1,11 @@
-// Command pcgo trains supervised generative predictive-coding networks on
-// MNIST and makes them dream digits.
+// Command pcgo trains supervised predictive-coding networks on MNIST (or any
+// data set in its IDX files), makes them dream digits, classifies images and
+// completes them by inference.
 //
 //	pcgo train      train on MNIST, save the model, write a picture of generated digits
 //	pcgo generate   generate the ten digits from a saved model (PNG and/or CSV)
+//	pcgo eval       classify the test images by inference: accuracy, confusion matrix
+//	pcgo complete   fill in the missing half of test images (inpainting)
 //	pcgo info       Go version, platform, CPU features and the kernel set in use
 //
 // Run "pcgo <command> -h" for a command's flags. Every error is one line on
@@ -27,6 +30,8 @@ type command struct {
 var commands = []command{
 	{"train", "train a network on MNIST, save it and write generated digits", runTrain},
 	{"generate", "generate the ten digits from a saved model", runGenerate},
+	{"eval", "classify the test images with a saved model: accuracy and confusion matrix", runEval},
+	{"complete", "fill in the missing half of test images with a saved model", runComplete},
 	{"info", "show the platform, CPU features and the kernel set in use", runInfo},
 }
 

@@ -94,6 +94,20 @@ func TestBadCommandLines(t *testing.T) {
 		{[]string{"generate", "--model", junk, "--png", filepath.Join(dir, "x.png")}, 1, "not a pcgo model file"},
 		{[]string{"generate", "--model", filepath.Join(dir, "none.pcgo"), "--png", "x.png"}, 1, "none.pcgo"},
 		{[]string{"generate", "--model", junk}, 2, "nothing to write"},
+		{[]string{"train", "--mode", "adversarial"}, 2, `unknown mode "adversarial" (known: generative, discriminative)`},
+		{[]string{"train", "--act", "swish"}, 2, `unknown activation "swish" (known: relu, tanh, sigmoid, linear)`},
+		{[]string{"train", "--tol", "NaN"}, 2, "--tol must be a number"},
+		{[]string{"train", "--mode", "discriminative", "--png", "d.png"}, 2, "--png draws generated digits: it needs --mode generative"},
+		{[]string{"train", "--mode", "discriminative", "--png-every-epoch", "d.png"}, 2, "--png-every-epoch draws generated digits"},
+		{[]string{"train", "--plot", dir}, 1, "cannot write --plot"},
+		{[]string{"eval", "--method", "vote"}, 2, `--method must be energy or free, not "vote"`},
+		{[]string{"eval", "--T", "-2"}, 2, "--T must be 0 to 1048576"},
+		{[]string{"eval", "--batch", "0"}, 2, "--batch must be 1 to 65536"},
+		{[]string{"eval", "--model", junk}, 1, "not a pcgo model file"},
+		{[]string{"eval", "--model", junk, "extra"}, 2, `unexpected argument "extra"`},
+		{[]string{"complete", "--known", "middle"}, 2, `--known must be top, bottom, left or right, not "middle"`},
+		{[]string{"complete", "--n", "0"}, 2, "--n must be 1 to 10000"},
+		{[]string{"complete", "--model", junk}, 1, "not a pcgo model file"},
 	} {
 		status, _, errOut := pcgo(c.args...)
 		require.Equal(t, c.status, status, "%v: %s", c.args, errOut)

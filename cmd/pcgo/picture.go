@@ -25,8 +25,13 @@ const (
 // the seed's figure, values clipped to [0, 1], each pixel upscaled, no
 // margins.
 func digitsImage(images linalg.Matrix) (*image.Gray, error) {
+	return gridImage(images, gridCols)
+}
+
+// gridImage is digitsImage with gridCols digits per row.
+func gridImage(images linalg.Matrix, gridCols int) (*image.Gray, error) {
 	side := int(math.Sqrt(float64(images.Cols)))
-	if side*side != images.Cols || images.Rows == 0 {
+	if side*side != images.Cols || images.Rows == 0 || gridCols < 1 {
 		return nil, fmt.Errorf("cannot draw %d images of %d values as square digits", images.Rows, images.Cols)
 	}
 	rows := (images.Rows + gridCols - 1) / gridCols
@@ -84,4 +89,39 @@ func writeCSV(path string, images linalg.Matrix) error {
 		}
 		return bw.Flush()
 	})
+}
+
+// panelGap is the width in pixels of the grey bar between the panels of
+// sideBySide.
+const panelGap = 8
+
+// sideBySide places pictures of equal height left to right, with a grey bar
+// between them.
+func sideBySide(panels ...*image.Gray) *image.Gray {
+	w, h := 0, 0
+	for i, p := range panels {
+		if i > 0 {
+			w += panelGap
+		}
+		w += p.Bounds().Dx()
+		h = max(h, p.Bounds().Dy())
+	}
+	img := image.NewGray(image.Rect(0, 0, w, h))
+	for i := range img.Pix {
+		img.Pix[i] = 160
+	}
+	x := 0
+	for _, p := range panels {
+		b := p.Bounds()
+		for y := 0; y < b.Dy(); y++ {
+			copy(img.Pix[y*img.Stride+x:y*img.Stride+x+b.Dx()], p.Pix[y*p.Stride:y*p.Stride+b.Dx()])
+		}
+		x += b.Dx() + panelGap
+	}
+	return img
+}
+
+// writeGrayPNG writes img to path, atomically.
+func writeGrayPNG(path string, img *image.Gray) error {
+	return atomicfile.Write(path, func(w io.Writer) error { return png.Encode(w, img) })
 }

@@ -26,6 +26,10 @@ type trainFlags struct {
 	quiet                            bool
 	resume                           string // checkpoint or model to continue
 	every                            int    // --checkpoint-every, in batches
+	mode                             pc.Mode
+	act                              pc.Activation
+	tol                              float64
+	plot, pngEpochs                  string // --plot, --png-every-epoch
 }
 
 func runTrain(args []string, out, errOut io.Writer) error {
@@ -50,14 +54,19 @@ func runTrain(args []string, out, errOut io.Writer) error {
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress bar")
 	fs.StringVar(&f.resume, "resume", "", "continue the run saved in this checkpoint, or train a finished model for more --epochs; settings come from the file")
 	fs.IntVar(&f.every, "checkpoint-every", 0, "also save a checkpoint every N batches (0 = at the end of each epoch only)")
+	f.registerPlus(fs.FlagSet)
 	if err := fs.parse(args); err != nil {
 		return err
 	}
+	f.applyModeDefaults(fs.FlagSet)
 	resumed, err := f.resumeFrom(fs.FlagSet)
 	if err != nil {
 		return err
 	}
 	if err := f.check(); err != nil {
+		return err
+	}
+	if err := f.checkPlus(fs.FlagSet); err != nil {
 		return err
 	}
 	if err := checkWritable("model", f.model); err != nil {
@@ -73,11 +82,19 @@ func runTrain(args []string, out, errOut io.Writer) error {
 	}
 	train = train.Slice(f.limit)
 	L := len(f.arch) - 1
-	if f.arch[0] != train.Dim() {
+	imageLayer, labelLayer := f.layers()
+	if f.arch[imageLayer] != train.Dim() {
+		if f.mode == pc.Discriminative {
+			return usageError{fmt.Sprintf("--arch ends with %d but the images have %d pixels (a discriminative net has the image on top)", f.arch[L], train.Dim())}
+		}
 		return usageError{fmt.Sprintf("--arch starts with %d but the images have %d pixels", f.arch[0], train.Dim())}
 	}
-	if err := train.CheckLabels(f.arch[L]); err != nil {
-		return fmt.Errorf("%w: the label layer (the last of --arch) has %d units", err, f.arch[L])
+	if err := train.CheckLabels(f.arch[labelLayer]); err != nil {
+		which := "last"
+		if labelLayer == 0 {
+			which = "first"
+		}
+		return fmt.Errorf("%w: the label layer (the %s of --arch) has %d units", err, which, f.arch[labelLayer])
 	}
 	eng, err := linalg.NewEngine(linalg.Options{Threads: f.threads})
 	if err != nil {
@@ -88,6 +105,8 @@ func runTrain(args []string, out, errOut io.Writer) error {
 		net = resumed.Net
 	} else if net, err = pc.NewNet(f.arch, f.std, f.seed); err != nil {
 		return err
+	} else {
+		net.Act, net.Mode = f.act, f.mode
 	}
 	ws, err := pc.NewWorkspace(net, f.batch, eng)
 	if err != nil {
@@ -97,12 +116,17 @@ func runTrain(args []string, out, errOut io.Writer) error {
 		ws.Config = resumed.Config
 	}
 	ws.Config.IR, ws.Config.LR, ws.Config.T = float32(f.ir), float32(f.lr), f.t
+	ws.Config.Tol = float32(f.tol)
+	extras, err := newTrainExtras(&f, ws)
+	if err != nil {
+		return err
+	}
 	tr, err := pc.NewTrainer(ws, train, f.epochs, f.seed)
 	if err != nil {
 		return err
 	}
 	// The model as saved: checkpoints add Progress, the finished model not.
-	model := &pc.Model{Net: net, Config: ws.Config, Activation: "relu", Mode: "generative",
+	model := &pc.Model{Net: net, Config: ws.Config, Activation: net.Act.String(), Mode: net.Mode.String(),
 		Std: f.std, Seed: f.seed, Batch: f.batch, Epochs: f.epochs}
 	if resumed != nil {
 		model.Activation, model.Mode = resumed.Activation, resumed.Mode
@@ -143,6 +167,9 @@ func runTrain(args []string, out, errOut io.Writer) error {
 		images += s.Samples
 		batches++
 		bar.step(s)
+		if err := extras.batch(s); err != nil {
+			stopRun(err)
+		}
 		epoch, batch, _ := tr.Position()
 		if !s.Final && (s.EpochDone || f.every > 0 && (epoch*tr.Batches()+batch)%f.every == 0) {
 			if err := ck.save(); err != nil {
@@ -170,7 +197,7 @@ func runTrain(args []string, out, errOut io.Writer) error {
 		return saveInterrupted(ck, in, &f, hook > 0, errOut)
 	}
 
-	flops := net.LearnFlops(f.batch, f.t) * float64(images) / float64(f.batch)
+	flops := extras.flops // the steps Learn ran, fewer than T with --tol
 	fmt.Fprintf(out, "trained %d epochs × %d images in %.1f s: %.0f images/s, %.1f GFLOP/s; final energy %.5f (data layer %.5f)\n",
 		f.epochs, train.Len(), elapsed.Seconds(), float64(images)/elapsed.Seconds(), flops/elapsed.Seconds()/1e9, last.Energy, last.EnergyData)
 
@@ -186,7 +213,7 @@ func runTrain(args []string, out, errOut io.Writer) error {
 		}
 		fmt.Fprintf(out, "wrote the generated digits to %s\n", f.png)
 	}
-	return nil
+	return extras.finish(out)
 }
 
 // check validates the flags that do not need the data.
