@@ -21,6 +21,20 @@ func accelerated() *Kernels {
 	return nil
 }
 
+// peakLoop returns the AVX2 FMA loop when the CPU supports it.
+func peakLoop() *PeakLoop {
+	if !hasAVX2FMA {
+		return nil
+	}
+	return &PeakLoop{Name: "AVX2 FMA, ymm", FlopsPerIter: fmaPeakFlopsAVX2(), Run: fmaPeakAVX2Checked}
+}
+
+func fmaPeakAVX2Checked(iters int) {
+	if iters >= 1 {
+		fmaPeakAVX2(iters)
+	}
+}
+
 func acceleratedMissing() string {
 	if !hasAVX2FMA {
 		var missing []string

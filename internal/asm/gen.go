@@ -7,3 +7,4 @@ package asm
 
 //go:generate go -C ../../gen run ./gemm -out ../internal/asm/gemm_amd64.s -stubs ../internal/asm/gemm_amd64.go -pkg asm
 //go:generate go -C ../../gen run ./elementwise -out ../internal/asm/elementwise_amd64.s -stubs ../internal/asm/elementwise_amd64.go -pkg asm
+//go:generate go -C ../../gen run ./peak -out ../internal/asm/peak_amd64.s -stubs ../internal/asm/peak_amd64.go -pkg asm
