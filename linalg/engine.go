@@ -3,7 +3,7 @@ package linalg
 import (
 	"fmt"
 	"runtime"
-	"sync"
+	"sync/atomic"
 
 	"github.com/pcgo/pcgo/internal/asm"
 )
@@ -32,7 +32,12 @@ type Engine struct {
 	threads int
 	blk     blocking
 	bufs    [][]float32 // one packing buffer per part of a split call
-	wg      sync.WaitGroup
+	sums    []partSum   // each part's epilogue sum
+
+	// A split call in flight (pool.go): the parts not yet done, with
+	// sleepingBit set once the caller parked waiting for them on done.
+	pending atomic.Int32
+	done    chan struct{}
 }
 
 // NewEngine returns an Engine configured by opt. It fails if opt.Kernels
@@ -55,14 +60,22 @@ func NewEngine(opt Options) (*Engine, error) {
 	}
 	e := &Engine{k: k, threads: threads}
 	e.blk = blockingFor(k)
+	e.sums = make([]partSum, threads)
 	e.bufs = make([][]float32, threads)
 	for i := range e.bufs {
 		e.bufs[i] = make([]float32, e.blk.bufLen())
 	}
 	if threads > 1 {
-		startWorkers()
+		e.done = make(chan struct{}, 1)
+		ensureWorkers(threads - 1)
 	}
 	return e, nil
+}
+
+// partSum is one part's result, alone on its cache line.
+type partSum struct {
+	v float64
+	_ [56]byte
 }
 
 // MustEngine is NewEngine that panics on error, for tests and examples.
@@ -95,34 +108,6 @@ func KernelSets() []string {
 		names = append(names, k.Name)
 	}
 	return names
-}
-
-// The worker pool: started once, shared by all engines, never stopped.
-var pool struct {
-	once  sync.Once
-	tasks chan task
-}
-
-// task is one part of a split call, run by a pool worker.
-type task struct {
-	e    *Engine
-	part int
-	g    gemmArgs
-}
-
-func startWorkers() {
-	pool.once.Do(func() {
-		n := runtime.NumCPU()
-		pool.tasks = make(chan task, 4*n)
-		for range n {
-			go func() {
-				for t := range pool.tasks {
-					t.e.gemmBlocked(t.g, t.e.bufs[t.part])
-					t.e.wg.Done()
-				}
-			}()
-		}
-	})
 }
 
 // CPU describes the processor: its brand and the features kernel choice

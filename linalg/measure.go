@@ -1,0 +1,99 @@
+package linalg
+
+import (
+	"errors"
+	"runtime"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/pcgo/pcgo/internal/asm"
+)
+
+// ErrNoPeak says that this build has no assembly loop to measure the FMA
+// peak with on this CPU (the purego tag, a non-amd64 target, or a CPU
+// without AVX2 and FMA3).
+var ErrNoPeak = errors.New("no assembly peak measurement on this build and CPU")
+
+// Peak is a measured floating-point peak.
+type Peak struct {
+	Loop    string  // the instructions that ran, e.g. "AVX2 FMA, ymm"
+	Threads int     // goroutines that ran the loop at once
+	GFLOPS  float64 // their combined rate, 10⁹ floating-point operations a second
+}
+
+// MeasurePeak measures the FMA peak of this CPU: the assembly loop of
+// asm.Peak (independent FMAs, no memory access) on threads goroutines at
+// once, for about d in all. It returns the best of a few rounds, as noise
+// (other processes, frequency ramps) only ever lowers a peak.
+func MeasurePeak(threads int, d time.Duration) (Peak, error) {
+	loop := asm.Peak()
+	if loop == nil {
+		return Peak{}, ErrNoPeak
+	}
+	threads = max(threads, 1)
+	// About 50 µs a call on any AVX2 core: short enough not to hold up the
+	// scheduler, long enough that the call itself costs nothing.
+	const iters = 1 << 13
+	const rounds = 4
+	best := 0.0
+	for range rounds {
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		deadline := time.Duration(float64(d) / rounds)
+		calls := make([]int, threads)
+		for t := range threads {
+			wg.Go(func() {
+				<-start
+				t0 := time.Now()
+				for time.Since(t0) < deadline {
+					loop.Run(iters)
+					calls[t]++
+				}
+			})
+		}
+		t0 := time.Now()
+		close(start)
+		wg.Wait()
+		el := time.Since(t0).Seconds()
+		total := 0
+		for _, c := range calls {
+			total += c
+		}
+		best = max(best, float64(total)*iters*float64(loop.FlopsPerIter)/el/1e9)
+	}
+	return Peak{Loop: loop.Name, Threads: threads, GFLOPS: best}, nil
+}
+
+// TimeCall returns how long one call of fn takes: fn runs repeatedly for
+// about d in all, in five rounds after a warm-up call, and the median
+// round's time per call is returned (the median shrugs off a round slowed
+// by other processes). fn should take well under d/5.
+func TimeCall(d time.Duration, fn func()) time.Duration {
+	fn()
+	n := 1
+	for {
+		t0 := time.Now()
+		for range n {
+			fn()
+		}
+		if el := time.Since(t0); el > d/20 || n >= 1<<30 {
+			// Rounds of about d/5.
+			n = max(1, int(float64(n)*float64(d/5)/float64(el+1)))
+			break
+		}
+		n *= 2
+	}
+	const rounds = 5
+	per := make([]time.Duration, rounds)
+	for r := range per {
+		t0 := time.Now()
+		for range n {
+			fn()
+		}
+		per[r] = time.Since(t0) / time.Duration(n)
+	}
+	slices.Sort(per)
+	runtime.KeepAlive(fn)
+	return per[rounds/2]
+}
