@@ -93,6 +93,7 @@ func (ws *Workspace) Classify(x linalg.Matrix) (linalg.Matrix, error) {
 		return linalg.Matrix{}, err
 	}
 	L := ws.net.Layers()
+	ws.packWeights()
 	r, f, e := ws.views(b)
 	if ws.net.Mode == Discriminative {
 		r[L] = x
@@ -137,6 +138,7 @@ func (ws *Workspace) ClassifyEnergy(x linalg.Matrix) (linalg.Matrix, error) {
 		return linalg.Matrix{}, err
 	}
 	ll := ws.net.LabelLayer()
+	ws.packWeights()
 	labels := ws.r[ll].FirstRows(b)
 	out := ws.scores.FirstRows(b)
 	steps := 0
@@ -197,6 +199,7 @@ func (ws *Workspace) Complete(x, known, labels linalg.Matrix) (linalg.Matrix, er
 		return linalg.Matrix{}, err
 	}
 	L := ws.net.Layers()
+	ws.packWeights()
 	r, f, e := ws.views(b)
 	r[L] = labels
 	ws.activate(f[L], labels)

@@ -48,6 +48,11 @@ func (c Config) Validate() error {
 // MaxBatch samples, and the engine that runs their linear algebra. Build it
 // once; its calls then allocate nothing. A Workspace is used by one goroutine
 // at a time; several workspaces may share one Net for Generate.
+//
+// Each call starts by packing the net's weights into the GEMM's panel
+// layout, once for all of its relaxation steps, so the weights are read as
+// they are when the call starts; changes to Net.W between calls (another
+// workspace's Learn, a loaded model) take effect at the next call.
 type Workspace struct {
 	// Config is used by every later call; NewWorkspace sets DefaultConfig.
 	Config Config
@@ -63,6 +68,15 @@ type Workspace struct {
 	rv, fv, ev []linalg.Matrix // views of the current batch's rows
 	tmp        []float32       // maxBatch × max n_i: a prediction or a fed-back error
 	prev       []float32       // maxBatch × max n_i: a layer's activities before a step (early stop)
+
+	// The weights packed for the engine's GEMM (linalg.Packed), once per
+	// call instead of once per GEMM: wt[i] holds W_iᵀ (predictions), wn[i]
+	// W_i (errors fed back up). packWeights fills them at the start of
+	// every call that relaxes; in between they are stale (Learn's update
+	// changes W, and the caller may too). unpacked says they were never
+	// packed or Learn changed W since; the GEMM helpers then pack first.
+	wt, wn   []*linalg.Packed
+	unpacked bool
 
 	energy []float64 // mean squared error of each layer after the last call
 	steps  int       // relaxation steps the last call ran
@@ -106,6 +120,11 @@ func NewWorkspace(net *Net, maxBatch int, eng *linalg.Engine) (*Workspace, error
 	ws.fv = make([]linalg.Matrix, L+1)
 	ws.ev = make([]linalg.Matrix, L+1)
 	ws.tmp = make([]float32, maxBatch*widest)
+	for _, w := range net.W {
+		ws.wt = append(ws.wt, linalg.NewPacked(eng, linalg.Trans, w.Rows, w.Cols))
+		ws.wn = append(ws.wn, linalg.NewPacked(eng, linalg.NoTrans, w.Rows, w.Cols))
+	}
+	ws.unpacked = true
 	ws.prev = make([]float32, maxBatch*widest)
 	ws.energy = make([]float64, L)
 	ws.scores = linalg.New(maxBatch, net.LabelSize())
@@ -161,12 +180,14 @@ func (ws *Workspace) Learn(x, y linalg.Matrix) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
+	ws.packWeights()
 	r, f, e := ws.views(b)
 	ws.settle(r, f, e, x, y)
 	ws.errors(r, f, e)
 	for i, w := range ws.net.W {
 		ws.eng.Gemm(linalg.Trans, linalg.NoTrans, cfg.LR, e[i], f[i+1], 1, w)
 	}
+	ws.unpacked = true
 	return nil
 }
 
@@ -187,6 +208,7 @@ func (ws *Workspace) Generate(y linalg.Matrix) (linalg.Matrix, error) {
 		return linalg.Matrix{}, err
 	}
 	L := ws.net.Layers()
+	ws.packWeights()
 	r, f, e := ws.views(b)
 	r[L] = y
 	ws.activate(f[L], y)
@@ -218,9 +240,29 @@ func (ws *Workspace) views(b int) (r, f, e []linalg.Matrix) {
 	return ws.rv, ws.fv, ws.ev
 }
 
+// packWeights packs every W_i for the GEMMs of one call (see Workspace.wt):
+// each call that relaxes starts with it, so that it sees the weights as
+// they are now.
+func (ws *Workspace) packWeights() {
+	for i, w := range ws.net.W {
+		ws.eng.Pack(ws.wt[i], linalg.Trans, w)
+		ws.eng.Pack(ws.wn[i], linalg.NoTrans, w)
+	}
+	ws.unpacked = false
+}
+
+// packed makes sure the packed weights exist, for helpers called outside a
+// public call (tests).
+func (ws *Workspace) packed() {
+	if ws.unpacked {
+		ws.packWeights()
+	}
+}
+
 // predict writes the top-down prediction of layer i, F_{i+1}·W_iᵀ, into dst.
 func (ws *Workspace) predict(i int, dst linalg.Matrix, f []linalg.Matrix) {
-	ws.eng.Gemm(linalg.NoTrans, linalg.Trans, 1, f[i+1], ws.net.W[i], 0, dst)
+	ws.packed()
+	ws.eng.GemmPacked(linalg.NoTrans, 1, f[i+1], ws.wt[i], 0, dst)
 }
 
 // scratch returns the b × n scratch matrix.
@@ -229,12 +271,13 @@ func (ws *Workspace) scratch(b, n int) linalg.Matrix {
 }
 
 // errors computes E_i = R_i − F_{i+1}·W_iᵀ for every layer i < L and records
-// each layer's mean squared error from the same pass.
+// each layer's mean squared error, in one pass fused into the GEMM (E_i is
+// exactly R_i minus the prediction; the energy's last bits depend on the
+// thread count, see linalg.Engine.Residual).
 func (ws *Workspace) errors(r, f, e []linalg.Matrix) {
+	ws.packed()
 	for i := range ws.net.W {
-		p := ws.scratch(r[i].Rows, r[i].Cols)
-		ws.predict(i, p, f)
-		sq := ws.eng.SubSq(e[i], r[i], p)
+		sq := ws.eng.Residual(e[i], r[i], linalg.NoTrans, f[i+1], ws.wt[i])
 		ws.energy[i] = sq / float64(r[i].Rows*r[i].Cols)
 	}
 }
@@ -306,11 +349,17 @@ func (ws *Workspace) relaxStep(r, f, e []linalg.Matrix, fr free, track bool) flo
 		top++
 	}
 	var moved float32
+	ws.packed()
 	for i := 1; i <= top; i++ {
 		old := ws.keep(r[i], track)
 		g := ws.scratch(r[i].Rows, r[i].Cols)
-		ws.eng.Gemm(linalg.NoTrans, linalg.NoTrans, 1, e[i-1], ws.net.W[i-1], 0, g)
-		ws.derivUpdate(r[i], e[i], g, f[i], ir)
+		if ws.net.Act == ReLU {
+			// The GEMM and the update in one pass, on every thread.
+			ws.eng.ReluStep(r[i], e[i], f[i], ir, linalg.NoTrans, e[i-1], ws.wn[i-1], g)
+		} else {
+			ws.eng.GemmPacked(linalg.NoTrans, 1, e[i-1], ws.wn[i-1], 0, g)
+			ws.derivUpdate(r[i], e[i], g, f[i], ir)
+		}
 		if track {
 			moved = max(moved, maxChange(r[i], old))
 		}

@@ -1,0 +1,70 @@
+package pc_test
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/pcgo/pcgo/linalg"
+	"github.com/pcgo/pcgo/pc"
+)
+
+// Every call packs the weights as they are when it starts: a workspace that
+// has run before, and whose net's weights then changed (by its own Learn or
+// by the caller), computes what a fresh workspace computes.
+func TestCallsSeeChangedWeights(t *testing.T) {
+	sizes := []int{20, 12, 8, 4}
+	rng := rand.New(rand.NewPCG(5, 6))
+	x, y := randomBatch(rng, 6, 20, 4)
+	known := linalg.New(1, 20)
+	for j := 0; j < 10; j++ {
+		known.Set(0, j, 1)
+	}
+	type call func(ws *pc.Workspace) []float32
+	copyOut := func(m linalg.Matrix, err error) []float32 {
+		require.NoError(t, err)
+		var out []float32
+		for i := 0; i < m.Rows; i++ {
+			out = append(out, m.Row(i)...)
+		}
+		return out
+	}
+	calls := map[string]call{
+		"Learn": func(ws *pc.Workspace) []float32 {
+			require.NoError(t, ws.Learn(x, y))
+			return append([]float32(nil), ws.Net().W[0].Data...)
+		},
+		"Generate":       func(ws *pc.Workspace) []float32 { return copyOut(ws.Generate(y)) },
+		"Classify":       func(ws *pc.Workspace) []float32 { return copyOut(ws.Classify(x)) },
+		"ClassifyEnergy": func(ws *pc.Workspace) []float32 { return copyOut(ws.ClassifyEnergy(x)) },
+		"Complete":       func(ws *pc.Workspace) []float32 { return copyOut(ws.Complete(x, known, y)) },
+	}
+	for name, c := range calls {
+		for _, threads := range []int{1, 2} {
+			eng := linalg.MustEngine(linalg.Options{Threads: threads})
+			used, err := pc.NewNet(sizes, 0.3, 7)
+			require.NoError(t, err)
+			ws, err := pc.NewWorkspace(used, 6, eng)
+			require.NoError(t, err)
+			ws.Config.T, ws.Config.TGen = 5, 5
+			c(ws)
+			require.NoError(t, ws.Learn(x, y)) // changes the weights
+			_, err = ws.Generate(y)            // packs the new ones
+			require.NoError(t, err)
+			for _, w := range used.W { // then the caller changes them
+				w.Data[0] += 0.25
+			}
+
+			fresh, err := pc.NewNet(sizes, 0.3, 7)
+			require.NoError(t, err)
+			for i, w := range used.W {
+				copy(fresh.W[i].Data, w.Data)
+			}
+			ws2, err := pc.NewWorkspace(fresh, 6, eng)
+			require.NoError(t, err)
+			ws2.Config = ws.Config
+			require.Equal(t, c(ws2), c(ws), "%s, %d threads", name, threads)
+		}
+	}
+}
