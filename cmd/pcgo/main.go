@@ -7,6 +7,7 @@
 //	pcgo eval       classify the test images by inference: accuracy, confusion matrix
 //	pcgo complete   fill in the missing half of test images (inpainting)
 //	pcgo info       Go version, platform, CPU features and the kernel set in use
+//	pcgo bench      this CPU's FMA peak, and GEMM, Learn and Generate against it
 //
 // Run "pcgo <command> -h" for a command's flags. Every error is one line on
 // standard error and a non-zero exit status (2 for a bad command line).
@@ -33,6 +34,7 @@ var commands = []command{
 	{"eval", "classify the test images with a saved model: accuracy and confusion matrix", runEval},
 	{"complete", "fill in the missing half of test images with a saved model", runComplete},
 	{"info", "show the platform, CPU features and the kernel set in use", runInfo},
+	{"bench", "measure the FMA peak, and GEMM, Learn and Generate as GFLOP/s and % of it", runBench},
 }
 
 // usageError is a bad command line: exit status 2.
