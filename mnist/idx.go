@@ -15,11 +15,9 @@ const (
 	maxPayload = 1<<31 - 1
 	// firstChunk is the size of the read buffer.
 	firstChunk = 64 << 10
-	// trustedPayload is the largest payload allocated at once, as the header
-	// claims it: MNIST's and Fashion-MNIST's training images (47 MB) fit, so
-	// loading them costs one buffer of exactly their size. A larger claim
-	// gets a buffer that doubles as data arrives, so a header claiming a huge
-	// payload over a short stream costs at most this much memory.
+	// trustedPayload is the largest payload allocated at its full size once
+	// its first chunk has arrived (see readPayload): MNIST's and
+	// Fashion-MNIST's training images (47 MB) fit.
 	trustedPayload = 64 << 20
 )
 
@@ -152,10 +150,15 @@ func dimString(b []byte) string {
 	return strings.Join(parts, "x")
 }
 
-// readPayload reads exactly size bytes. Its buffer grows with the data read,
-// not with the size claimed, and ends with a capacity of exactly size.
+// readPayload reads the size-byte payload. It does not trust size before
+// data arrives: the first buffer is at most firstChunk bytes; once a full
+// first chunk has arrived, the buffer grows to the header's size at once if
+// that is at most trustedPayload (so the 47 MB of MNIST's training images
+// cost one buffer of exactly that size), and otherwise doubles as data
+// keeps arriving. A header claiming a huge payload over a short stream so
+// costs little memory.
 func readPayload(r io.Reader, size int) ([]byte, error) {
-	buf := make([]byte, min(size, trustedPayload))
+	buf := make([]byte, min(size, firstChunk))
 	n := 0
 	for {
 		m, err := io.ReadFull(r, buf[n:])
@@ -166,7 +169,11 @@ func readPayload(r io.Reader, size int) ([]byte, error) {
 		if n == size {
 			return buf, nil
 		}
-		bigger := make([]byte, min(size, 2*len(buf)))
+		next := 2 * len(buf)
+		if size <= trustedPayload {
+			next = size
+		}
+		bigger := make([]byte, min(size, next))
 		copy(bigger, buf)
 		buf = bigger
 	}
