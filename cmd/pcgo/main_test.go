@@ -90,7 +90,7 @@ func TestBadCommandLines(t *testing.T) {
 		{[]string{"train", "--arch", "700,10"}, 2, "--arch starts with 700 but the images have 784 pixels"},
 		{[]string{"train", "--lr", "NaN"}, 2, "--lr must be"},
 		{[]string{"train", "extra"}, 2, `unexpected argument "extra"`},
-		{[]string{"train", "--data", dir}, 1, "MNIST files not found"},
+		{[]string{"train", "--data", dir, "--model", filepath.Join(dir, "m.pcgo"), "--png", filepath.Join(dir, "d.png")}, 1, "MNIST files not found"},
 		{[]string{"generate", "--model", junk, "--png", filepath.Join(dir, "x.png")}, 1, "not a pcgo model file"},
 		{[]string{"generate", "--model", filepath.Join(dir, "none.pcgo"), "--png", "x.png"}, 1, "none.pcgo"},
 		{[]string{"generate", "--model", junk}, 2, "nothing to write"},
