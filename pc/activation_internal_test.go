@@ -1,6 +1,7 @@
 package pc
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -10,9 +11,9 @@ import (
 	"github.com/pcgo/pcgo/linalg"
 )
 
-// refEnergy is the energy ½ Σ_{i<L} |r_i − W_i f(r_{i+1})|² of one sample,
-// in float64, with f the activation a.
-func refEnergy(net *Net, a Activation, r [][]float64) float64 {
+// refEnergy is the energy ½ Σ_{i<L} π_i|r_i − W_i f(r_{i+1})|² of one
+// sample, in float64, with f the activation a, π_0 = pi0 and π_i = 1 above.
+func refEnergy(net *Net, a Activation, r [][]float64, pi0 float64) float64 {
 	f := func(x float64) float64 {
 		switch a {
 		case ReLU:
@@ -32,7 +33,11 @@ func refEnergy(net *Net, a Activation, r [][]float64) float64 {
 				p += float64(w.At(j, k)) * f(r[i+1][k])
 			}
 			d := r[i][j] - p
-			e += d * d / 2
+			w := 1.0
+			if i == 0 {
+				w = pi0
+			}
+			e += w * d * d / 2
 		}
 	}
 	return e
@@ -42,16 +47,23 @@ func refEnergy(net *Net, a Activation, r [][]float64) float64 {
 // derivative where it matters: one relaxation step with ir = 1 moves every
 // free layer (hidden, the free top of Classify and the free bottom of
 // Generate) by minus the gradient of the energy, compared with central
-// differences in float64.
+// differences in float64; with layer 0's precision at 1 and at 0.3.
 func TestRelaxationFollowsTheEnergyGradient(t *testing.T) {
-	for _, a := range []Activation{ReLU, Tanh, Sigmoid, Linear} {
-		t.Run(a.String(), func(t *testing.T) {
+	for _, c := range []struct {
+		a   Activation
+		pi0 float32
+	}{{ReLU, 0}, {Tanh, 0}, {Sigmoid, 0}, {Linear, 0}, {ReLU, 0.3}, {Tanh, 0.3}} {
+		a, pi0 := c.a, float64(c.pi0)
+		if pi0 == 0 {
+			pi0 = 1
+		}
+		t.Run(fmt.Sprintf("%v/pi0=%g", a, c.pi0), func(t *testing.T) {
 			net, err := NewNet([]int{6, 5, 4, 3}, 0.4, 11)
 			require.NoError(t, err)
 			net.Act = a
 			ws, err := NewWorkspace(net, 1, linalg.MustEngine(linalg.Options{Threads: 1}))
 			require.NoError(t, err)
-			ws.Config.IR = 1
+			ws.Config.IR, ws.Config.Precision0 = 1, c.pi0
 			rng := rand.New(rand.NewPCG(3, uint64(a)))
 			L := net.Layers()
 			r, f, e := ws.views(1)
@@ -75,9 +87,9 @@ func TestRelaxationFollowsTheEnergyGradient(t *testing.T) {
 				for j := range ref[i] {
 					v := ref[i][j]
 					ref[i][j] = v + h
-					up := refEnergy(net, a, ref)
+					up := refEnergy(net, a, ref, pi0)
 					ref[i][j] = v - h
-					down := refEnergy(net, a, ref)
+					down := refEnergy(net, a, ref, pi0)
 					ref[i][j] = v
 					want := -(up - down) / (2 * h)
 					got := float64(r[i].At(0, j)) - v

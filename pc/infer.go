@@ -129,8 +129,9 @@ func clearMatrix(m linalg.Matrix) {
 // energy: for each class c it clamps the image and the one-hot label c,
 // relaxes the hidden layers as Learn does (top-down start, T steps) and
 // records each sample's energy, its squared errors summed over every layer
-// and unit. It returns the energies (B × LabelSize, a view into the
-// workspace valid until its next call); the smallest of a row is its class.
+// and unit (layer 0's weighted by Config.Precision0). It returns the
+// energies (B × LabelSize, a view into the workspace valid until its next
+// call); the smallest of a row is its class.
 // It works for both modes.
 func (ws *Workspace) ClassifyEnergy(x linalg.Matrix) (linalg.Matrix, error) {
 	b, err := ws.checkImages(x, "ClassifyEnergy")
@@ -157,11 +158,17 @@ func (ws *Workspace) ClassifyEnergy(x linalg.Matrix) (linalg.Matrix, error) {
 		ws.errors(r, f, e)
 		en := ws.rowEnergy[:b]
 		clear(en)
-		for _, m := range e[:ws.net.Layers()] {
+		for l, m := range e[:ws.net.Layers()] {
+			w := 1.0 // E_0 holds π₀·e_0, whose energy is π₀·|e_0|²
+			if p := ws.Config.Precision0; l == 0 && p != 0 && p != 1 {
+				w = 1 / float64(p)
+			}
 			for i := range en {
+				var s float64
 				for _, v := range m.Row(i) {
-					en[i] += float64(v) * float64(v)
+					s += float64(v) * float64(v)
 				}
+				en[i] += w * s
 			}
 		}
 		for i, v := range en {

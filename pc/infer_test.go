@@ -326,3 +326,59 @@ func TestDiscriminativeTrainerSwapsTheEnds(t *testing.T) {
 	require.Equal(t, 0, ws.Net().LabelLayer())
 	require.Equal(t, 3, ws.Net().ImageLayer())
 }
+
+// TestAnyDepth: nets of two layers (no hidden one) and of six train,
+// classify and generate.
+func TestAnyDepth(t *testing.T) {
+	train := newToyData(200, 20, 4, 10)
+	for _, sizes := range [][]int{{20, 4}, {20, 16, 12, 10, 8, 4}} {
+		net, err := pc.NewNet(sizes, 0.1, 9)
+		require.NoError(t, err)
+		ws, err := pc.NewWorkspace(net, 8, linalg.MustEngine(linalg.Options{Threads: 1}))
+		require.NoError(t, err)
+		ws.Config.LR = 0.02
+		tr, err := pc.NewTrainer(ws, train, 40, 42)
+		require.NoError(t, err)
+		require.NoError(t, tr.Run(context.Background(), nil))
+		ev, err := pc.Evaluate(context.Background(), ws, train, pc.Energy, nil)
+		require.NoError(t, err)
+		t.Logf("%v: %.1f%%", sizes, 100*ev.Accuracy())
+		require.GreaterOrEqual(t, ev.Accuracy(), 0.9, "%v", sizes)
+		images, err := ws.Generate(oneHots(4))
+		require.NoError(t, err)
+		require.Equal(t, 20, images.Cols)
+	}
+}
+
+// TestPrecision0: π₀ = 1 is the zero value's behaviour, bit for bit; a small
+// π₀ with the learning rate scaled up by 1/π₀ still trains a discriminative
+// net.
+func TestPrecision0(t *testing.T) {
+	data := newToyData(64, 20, 4, 11)
+	var nets []*pc.Net
+	for _, p := range []float32{0, 1} {
+		tr, ws := newToyTrainerWS(t, data, 2)
+		ws.Config.Precision0 = p
+		require.NoError(t, tr.Run(context.Background(), nil))
+		nets = append(nets, ws.Net())
+	}
+	require.Equal(t, nets[0].W, nets[1].W)
+
+	train, test := newToyData(200, 20, 4, 12), newToyData(100, 20, 4, 13)
+	net, err := pc.NewNet([]int{4, 8, 12, 20}, 0.1, 9)
+	require.NoError(t, err)
+	net.Mode = pc.Discriminative
+	ws, err := pc.NewWorkspace(net, 8, linalg.MustEngine(linalg.Options{Threads: 1}))
+	require.NoError(t, err)
+	ws.Config.IR, ws.Config.LR, ws.Config.Precision0 = 0.1, 0.2, 0.1
+	tr, err := pc.NewTrainer(ws, train, 20, 42)
+	require.NoError(t, err)
+	require.NoError(t, tr.Run(context.Background(), nil))
+	for _, m := range []pc.Method{pc.Free, pc.Energy} {
+		ev, err := pc.Evaluate(context.Background(), ws, test, m, nil)
+		require.NoError(t, err)
+		require.GreaterOrEqual(t, ev.Accuracy(), 0.9, "%v", m)
+	}
+	ws.Config.Precision0 = -1
+	require.ErrorContains(t, ws.LearnLabelled(linalg.New(8, 20), linalg.New(8, 4)), "Precision0 must be ≥ 0")
+}

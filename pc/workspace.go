@@ -23,6 +23,15 @@ type Config struct {
 	// are those of the full loop, bit for bit. Model files do not store Tol;
 	// a model read from one has Tol 0.
 	Tol float32
+	// Precision0 weighs layer 0's errors in the energy, a precision
+	// (inverse variance) π₀: F = ½π₀|e_0|² + ½Σ_{i≥1}|e_i|². Every use of E_0
+	// (its feedback to layer 1, a free layer 0's step, W_0's update) sees
+	// π₀·E_0. 0 means 1, the seed's. A small π₀ keeps the hidden layers
+	// near their start, so the errors they pass on approach backprop's
+	// deltas times π₀ (learning then needs LR/π₀): a discriminative net
+	// otherwise relaxes its hidden layers to absorb much of the label's error,
+	// and learns less well. Model files do not store it.
+	Precision0 float32
 }
 
 // DefaultConfig returns the seed's hyper-parameters, without early stop.
@@ -33,10 +42,13 @@ func (c Config) Validate() error {
 	for _, v := range []struct {
 		name string
 		x    float32
-	}{{"IR", c.IR}, {"LR", c.LR}, {"Tol", c.Tol}} {
+	}{{"IR", c.IR}, {"LR", c.LR}, {"Tol", c.Tol}, {"Precision0", c.Precision0}} {
 		if math.IsNaN(float64(v.x)) || math.IsInf(float64(v.x), 0) {
 			return fmt.Errorf("pc: %s must be finite, got %v", v.name, v.x)
 		}
+	}
+	if c.Precision0 < 0 {
+		return fmt.Errorf("pc: Precision0 must be ≥ 0, got %v", c.Precision0)
 	}
 	if c.T < 0 || c.TGen < 0 {
 		return fmt.Errorf("pc: step counts must be ≥ 0, got T=%d TGen=%d", c.T, c.TGen)
@@ -273,12 +285,17 @@ func (ws *Workspace) scratch(b, n int) linalg.Matrix {
 // errors computes E_i = R_i − F_{i+1}·W_iᵀ for every layer i < L and records
 // each layer's mean squared error, in one pass fused into the GEMM (E_i is
 // exactly R_i minus the prediction; the energy's last bits depend on the
-// thread count, see linalg.Engine.Residual).
+// thread count, see linalg.Engine.Residual). With a Config.Precision0 π₀
+// other than 1, E_0 then holds π₀·(R_0 − prediction); Energy(0) stays the
+// unweighted error.
 func (ws *Workspace) errors(r, f, e []linalg.Matrix) {
 	ws.packed()
 	for i := range ws.net.W {
 		sq := ws.eng.Residual(e[i], r[i], linalg.NoTrans, f[i+1], ws.wt[i])
 		ws.energy[i] = sq / float64(r[i].Rows*r[i].Cols)
+	}
+	if p := ws.Config.Precision0; p != 0 && p != 1 {
+		ws.eng.Scale(p, e[0])
 	}
 }
 

@@ -28,7 +28,7 @@ type trainFlags struct {
 	every                            int    // --checkpoint-every, in batches
 	mode                             pc.Mode
 	act                              pc.Activation
-	tol                              float64
+	tol, precision0                  float64
 	plot, pngEpochs                  string // --plot, --png-every-epoch
 }
 
@@ -116,7 +116,7 @@ func runTrain(args []string, out, errOut io.Writer) error {
 		ws.Config = resumed.Config
 	}
 	ws.Config.IR, ws.Config.LR, ws.Config.T = float32(f.ir), float32(f.lr), f.t
-	ws.Config.Tol = float32(f.tol)
+	ws.Config.Tol, ws.Config.Precision0 = float32(f.tol), float32(f.precision0)
 	extras, err := newTrainExtras(&f, ws)
 	if err != nil {
 		return err

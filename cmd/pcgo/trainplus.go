@@ -14,19 +14,25 @@ import (
 // stop, the energy plot and a row of generated digits per epoch.
 
 // discriminativeDefaults are pcgo train's defaults for --mode
-// discriminative, for the flags not given: the companion tutorial's
-// (PredFlow, "MNIST classification": ir 0.1, lr 0.02, T 20, weights
-// N(0, 0.001), batch 50, 5 epochs) with the label at layer 0 and the image
-// on top. See the README for the accuracies they reach.
+// discriminative, for the flags not given, with the label at layer 0 and the
+// image on top. The companion tutorial (PredFlow, "MNIST classification":
+// ir 0.1, lr 0.02, T 20, weights N(0, 0.001), batch 50, 5 epochs) reaches
+// 97.87% here (97.85% published). Its relaxation lets the hidden layers
+// absorb much of the label's error, so the weights learn from less than
+// backprop would; weighting the label layer's errors by a precision
+// π₀ = 0.1 (with lr 10× larger to keep the step) keeps the hidden errors
+// close to backprop's deltas, and weights of std 0.01 let the ReLU units
+// start learning from the first batch: 98.06–98.27% over seeds (see the
+// README).
 var discriminativeDefaults = struct {
-	arch        []int
-	ir, lr, std float64
-	t           int
-}{arch: []int{10, 64, 256, 784}, ir: 0.1, lr: 0.02, std: 0.001, t: 20}
+	arch                    []int
+	ir, lr, std, precision0 float64
+	t                       int
+}{arch: []int{10, 64, 256, 784}, ir: 0.1, lr: 0.1, std: 0.01, precision0: 0.1, t: 20}
 
 // registerPlus adds the flags of this file to fs.
 func (f *trainFlags) registerPlus(fs *flag.FlagSet) {
-	fs.Func("mode", "generative (image at layer 0, label on top: the seed) or discriminative (label at layer 0, image on top;\nits defaults: --arch 10,64,256,784 --ir 0.1 --lr 0.02)", func(s string) (err error) {
+	fs.Func("mode", "generative (image at layer 0, label on top: the seed) or discriminative (label at layer 0, image on top;\nits defaults: --arch 10,64,256,784 --ir 0.1 --lr 0.1 --std 0.01 --precision0 0.1)", func(s string) (err error) {
 		f.mode, err = pc.ParseMode(s)
 		return err
 	})
@@ -35,6 +41,7 @@ func (f *trainFlags) registerPlus(fs *flag.FlagSet) {
 		return err
 	})
 	fs.Float64Var(&f.tol, "tol", -1, "stop each relaxation once no activity changes by more than this (negative: never; 0: at an exact fixed point)")
+	fs.Float64Var(&f.precision0, "precision0", 1, "precision π₀ of layer 0's errors, 0 < π₀ ≤ 1 (discriminative default: 0.1); not stored in the model file,\nso give it again with --resume if you changed it")
 	fs.StringVar(&f.plot, "plot", "", "draw the energy, averaged over every 100 batches, to this PNG file")
 	fs.StringVar(&f.pngEpochs, "png-every-epoch", "", "write the generated digits after every epoch to this PNG file, a row per epoch")
 }
@@ -67,16 +74,22 @@ func (f *trainFlags) applyModeDefaults(fs *flag.FlagSet) {
 
 // checkPlus validates the flags of this file, once the mode is known (it
 // may come from the file resumed). A discriminative net generates no
-// digits, so --png's default is dropped.
+// digits, so --png's default is dropped, and takes its own --precision0
+// default (model files do not store it).
 func (f *trainFlags) checkPlus(fs *flag.FlagSet) error {
-	set := false
-	fs.Visit(func(fl *flag.Flag) { set = set || fl.Name == "png" })
-	if f.mode == pc.Discriminative && !set {
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	if f.mode == pc.Discriminative && !set["png"] {
 		f.png = ""
+	}
+	if f.mode == pc.Discriminative && !set["precision0"] {
+		f.precision0 = discriminativeDefaults.precision0
 	}
 	switch {
 	case !(f.tol > -1e30 && f.tol < 1e30):
 		return usageError{"--tol must be a number"}
+	case !(f.precision0 > 0 && f.precision0 <= 1e6):
+		return usageError{"--precision0 must be a number > 0"}
 	case f.mode == pc.Discriminative && f.png != "":
 		return usageError{"--png draws generated digits: it needs --mode generative"}
 	case f.mode == pc.Discriminative && f.pngEpochs != "":
