@@ -116,6 +116,20 @@ func TestInferenceCommands(t *testing.T) {
 	require.Contains(t, errOut, "(discriminative, tanh, [4 12 16])")
 	require.GreaterOrEqual(t, accuracy(t, out), 90.0, out)
 
+	// Resuming a discriminative model takes its mode, activation and the
+	// mode's --precision0 from the file: the weights of an uninterrupted run.
+	short := filepath.Join(dir, "short.pcgo")
+	status, _, errOut = pcgo("train", "--data", data, "--mode", "discriminative", "--arch", "4,12,16", "--act", "tanh",
+		"--epochs", "3", "--batch", "10", "--quiet", "--model", short)
+	require.Zero(t, status, errOut)
+	status, _, errOut = pcgo("train", "--data", data, "--resume", short, "--epochs", "4", "--quiet")
+	require.Zero(t, status, errOut)
+	a, err := os.ReadFile(short)
+	require.NoError(t, err)
+	b, err := os.ReadFile(disc)
+	require.NoError(t, err)
+	require.Equal(t, b, a, "resumed and uninterrupted runs")
+
 	for _, c := range []struct {
 		args []string
 		msg  string
