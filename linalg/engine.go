@@ -34,8 +34,11 @@ type Engine struct {
 	bufs    [][]float32 // one packing buffer per part of a split call
 	sums    []partSum   // each part's epilogue sum
 
-	// A split call in flight (pool.go): the parts not yet done, with
-	// sleepingBit set once the caller parked waiting for them on done.
+	// A split call in flight (pool.go): its posted parts, the parts not
+	// yet done (with sleepingBit set once the caller parked waiting for
+	// them on done).
+	call    splitCall
+	slots   []partSlot
 	pending atomic.Int32
 	done    chan struct{}
 }
@@ -66,6 +69,7 @@ func NewEngine(opt Options) (*Engine, error) {
 		e.bufs[i] = make([]float32, e.blk.bufLen())
 	}
 	if threads > 1 {
+		e.slots = make([]partSlot, threads)
 		e.done = make(chan struct{}, 1)
 		ensureWorkers(threads - 1)
 	}

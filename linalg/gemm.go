@@ -154,13 +154,12 @@ func (e *Engine) gemm(names callNames, g *gemmArgs, kb, n int) float64 {
 	if parts == 1 {
 		return e.gemmBlocked(g, e.bufs[0])
 	}
-	e.fork(parts, func(p int) task {
-		return task{e: e, part: p, kind: taskGemm, g: g.part(p, parts, alongN, e.blk)}
-	})
-	sub := g.part(0, parts, alongN, e.blk)
-	sum := e.gemmBlocked(&sub, e.bufs[0])
+	e.call = splitCall{kind: callGemm, parts: parts, g: *g, alongN: alongN}
+	e.fork()
+	e.runPart(0)
 	e.join()
-	for p := 1; p < parts; p++ {
+	var sum float64
+	for p := 0; p < parts; p++ {
 		sum += e.sums[p].v
 	}
 	return sum
@@ -175,65 +174,113 @@ const minParallelFlops = 1 << 18
 const packCost = 16
 
 // split decides how many parts a call of shape m×n×k runs as, and whether
-// they divide the columns (alongN) or the rows of C. Parts are whole
-// micro-tiles, so the split never changes how any element is computed. Of
-// the two directions it takes the one whose largest part costs least: the
-// part's share of the arithmetic, inflated by the imbalance of whole tiles,
-// plus its packing (each column part packs all of op(A), each row part all of
-// op(B) unless packedB).
+// they divide the columns of C (alongN) or its rows (see gemmArgs.part).
+// Parts are made of whole micro-tiles, so the split never changes how any
+// element is computed. Of the two directions it takes the one whose largest
+// part costs least: its share of the arithmetic plus its packing (a column
+// part packs all of op(A), a row part all of op(B) unless packedB). On a tie
+// it splits rows: a call's rows are then the same rows on the same thread as
+// in the previous call of the same batch, which keeps the predictive-coding
+// loop's activities in the cache of the core that works on them.
 func (e *Engine) split(m, n, k int, packedB bool) (parts int, alongN bool) {
 	flops := 2 * float64(m) * float64(n) * float64(k)
 	if e.threads == 1 || flops < minParallelFlops {
 		return 1, true
 	}
-	cost := func(tiles int, packShared, packSplit float64) (int, float64) {
-		p := min(e.threads, tiles)
-		per := (tiles + p - 1) / p
-		arith := flops * float64(per) / float64(tiles)
-		return p, arith + packCost*(packShared+packSplit/float64(p))
-	}
+	mr, nr := e.blk.mr, e.blk.nr
+	colTiles := (n + nr - 1) / nr
 	packA, packB := float64(m)*float64(k), float64(k)*float64(n)
 	if packedB {
 		packB = 0
 	}
-	pN, cN := cost((n+e.blk.nr-1)/e.blk.nr, packA, packB)
-	pM, cM := cost((m+e.blk.mr-1)/e.blk.mr, packB, packA)
-	if cN <= cM {
+	// Along N: each part takes a run of whole column tiles.
+	pN := min(e.threads, colTiles)
+	colsN := min(n, (colTiles+pN-1)/pN*nr)
+	cN := flops*float64(colsN)/float64(n) + packCost*(packA+packB/float64(pN))
+	// Along M: each part takes a run of whole row tiles, and a run of the
+	// column tiles of the last, partial row tile.
+	full, rem := m/mr, m%mr
+	pM := min(e.threads, max(full, 1))
+	work := float64((full+pM-1)/pM*mr) * float64(n)
+	if rem > 0 {
+		work += float64(rem) * float64(min(n, (colTiles+pM-1)/pM*nr))
+	}
+	cM := flops*work/(float64(m)*float64(n)) + packCost*(packB+packA/float64(pM))
+	if full == 0 || cN < cM {
 		return pN, true
 	}
 	return pM, false
 }
 
-// part returns the p-th of parts blocks of g, splitting C's columns (alongN)
-// or rows into runs of whole micro-tiles.
-func (g *gemmArgs) part(p, parts int, alongN bool, blk blocking) gemmArgs {
-	s := *g
-	dim, unit := s.c.Rows, blk.mr
-	if alongN {
-		dim, unit = s.c.Cols, blk.nr
+// gemmPart is one part of a split call: one block of C, or, for a part of a
+// row split, a run of full row tiles and a column run of the last, partial
+// row tile.
+type gemmPart struct {
+	blocks [2]gemmArgs
+	n      int
+}
+
+// run computes the part's blocks with the packing buffer buf and returns
+// their epilogue sum.
+func (p *gemmPart) run(e *Engine, buf []float32) float64 {
+	var sum float64
+	for i := range p.n {
+		sum += e.gemmBlocked(&p.blocks[i], buf)
 	}
-	tiles := (dim + unit - 1) / unit
-	lo := min(dim, (tiles*p/parts)*unit)
-	hi := min(dim, (tiles*(p+1)/parts)*unit)
+	return sum
+}
+
+// part returns the p-th of parts parts of g. Along N, part p is a run of
+// whole column tiles of C. Along M, it is a run of whole row tiles (all
+// columns) and, when m is not a multiple of MR, a run of whole column tiles
+// of the last, partial row tile: so a batch of 50 rows on two threads is
+// split 24 + 24 full rows, each with half of the last two rows, instead of
+// 24 and 26 rows.
+func (g *gemmArgs) part(p, parts int, alongN bool, blk blocking) gemmPart {
+	var out gemmPart
 	if alongN {
-		s.c = s.c.View(0, lo, s.c.Rows, hi-lo)
-		s.epi = s.epi.view(0, lo, s.c.Rows, hi-lo)
-		switch {
-		case s.bp != nil:
-			s.bj += lo
-		case bool(s.tB):
-			s.b = s.b.View(lo, 0, hi-lo, s.b.Cols)
-		default:
-			s.b = s.b.View(0, lo, s.b.Rows, hi-lo)
+		tiles := (g.c.Cols + blk.nr - 1) / blk.nr
+		lo := min(g.c.Cols, (tiles*p/parts)*blk.nr)
+		hi := min(g.c.Cols, (tiles*(p+1)/parts)*blk.nr)
+		out.blocks[0] = g.block(0, g.c.Rows, lo, hi)
+		out.n = 1
+		return out
+	}
+	full := g.c.Rows / blk.mr
+	lo, hi := (full*p/parts)*blk.mr, (full*(p+1)/parts)*blk.mr
+	if hi > lo {
+		out.blocks[out.n] = g.block(lo, hi, 0, g.c.Cols)
+		out.n++
+	}
+	if r0 := full * blk.mr; r0 < g.c.Rows {
+		tiles := (g.c.Cols + blk.nr - 1) / blk.nr
+		c0 := min(g.c.Cols, (tiles*p/parts)*blk.nr)
+		c1 := min(g.c.Cols, (tiles*(p+1)/parts)*blk.nr)
+		if c1 > c0 {
+			out.blocks[out.n] = g.block(r0, g.c.Rows, c0, c1)
+			out.n++
 		}
-		return s
 	}
-	s.c = s.c.View(lo, 0, hi-lo, s.c.Cols)
-	s.epi = s.epi.view(lo, 0, hi-lo, s.c.Cols)
+	return out
+}
+
+// block returns g restricted to rows i0 … i1−1 and columns j0 … j1−1 of C.
+func (g *gemmArgs) block(i0, i1, j0, j1 int) gemmArgs {
+	s := *g
+	s.c = s.c.View(i0, j0, i1-i0, j1-j0)
+	s.epi = s.epi.view(i0, j0, i1-i0, j1-j0)
+	switch {
+	case s.bp != nil:
+		s.bj += j0
+	case bool(s.tB):
+		s.b = s.b.View(j0, 0, j1-j0, s.b.Cols)
+	default:
+		s.b = s.b.View(0, j0, s.b.Rows, j1-j0)
+	}
 	if s.tA {
-		s.a = s.a.View(0, lo, s.a.Rows, hi-lo)
+		s.a = s.a.View(0, i0, s.a.Rows, i1-i0)
 	} else {
-		s.a = s.a.View(lo, 0, hi-lo, s.a.Cols)
+		s.a = s.a.View(i0, 0, i1-i0, s.a.Cols)
 	}
 	return s
 }

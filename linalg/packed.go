@@ -67,7 +67,7 @@ type packArgs struct {
 	dst    *Packed
 	t      Op
 	b      Matrix
-	q0, q1 int // panels q0 … q1−1 of every block
+	q0, q1 int // panels q0 … q1−1 of every block (of a split call: all of them)
 }
 
 // Pack packs op(b) into dst, which must have been made by NewPacked for an
@@ -93,19 +93,15 @@ func (e *Engine) Pack(dst *Packed, t Op, b Matrix) {
 	if e.threads > 1 && k*n >= minParallelFlops/packCost {
 		parts = min(e.threads, panels)
 	}
-	pa := packArgs{dst: dst, t: t, b: b}
-	if parts > 1 {
-		e.fork(parts, func(p int) task {
-			pa := pa
-			pa.q0, pa.q1 = panels*p/parts, panels*(p+1)/parts
-			return task{e: e, part: p, kind: taskPack, pk: pa}
-		})
+	pa := packArgs{dst: dst, t: t, b: b, q1: panels}
+	if parts == 1 {
+		e.packPanels(pa)
+		return
 	}
-	pa.q1 = panels / parts
-	e.packPanels(pa)
-	if parts > 1 {
-		e.join()
-	}
+	e.call = splitCall{kind: callPack, parts: parts, pk: pa}
+	e.fork()
+	e.runPart(0)
+	e.join()
 }
 
 // packPanels packs panels q0 … q1−1 of every kc block.

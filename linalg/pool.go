@@ -8,20 +8,31 @@ import (
 )
 
 // The worker pool: goroutines started once, shared by all engines, never
-// stopped. A split call hands each part but the first to an idle worker and
-// runs the first itself; a part no worker is free for (another engine holds
-// them all) runs on the calling goroutine too. Who runs a part never changes
-// its result: parts are fixed by the call's shape and the thread count.
+// stopped.
+//
+// A split call (fork) posts each part but the first in a slot of its engine
+// and hands the slot to an idle worker, then runs the first part itself.
+// Whoever takes a posted slot first runs it: the worker it was handed to,
+// or the caller, which, once its own part is done, takes every part no
+// worker has started yet (join). So a call never waits for a worker that is
+// not running (parked, not yet scheduled, or descheduled by a busy machine),
+// only for parts already under way; and a part no worker is free for
+// (another engine holds them all) simply runs on the caller. Who runs a part
+// never changes its result: parts are fixed by the call's shape and the
+// thread count.
 //
 // Handing over is a store to the worker's own slot, not a channel send: a
 // worker that finished a part spins for a while (spinWait) watching its slot
-// before it parks on a channel, and the caller, once its own part is done,
-// likewise spins before it parks waiting for the others. The predictive-coding
-// loop issues its GEMMs microseconds apart, so the workers stay awake through
-// a whole Learn call and a hand-over costs about as much as a cache-line
-// transfer, instead of a futex wake-up (tens of microseconds on a virtual
-// machine) for every call. Between calls (a finished training run, an idle
-// program) everything parks and uses no CPU.
+// before it parks on a channel, and the caller likewise spins before it
+// parks waiting for parts under way. The predictive-coding loop issues its
+// GEMMs microseconds apart, so the workers stay awake through a whole Learn
+// call and a hand-over costs about a cache-line transfer instead of a futex
+// wake-up (tens of microseconds on a virtual machine). Between calls (a
+// finished training run, an idle program) everything parks and uses no CPU.
+//
+// The spinning loops never call runtime.Gosched: measured, a yield in the
+// worker's loop (through the scheduler's global queue) added 3–5 µs to
+// every hand-over.
 var pool struct {
 	mu      sync.Mutex
 	workers atomic.Pointer[[]*worker]
@@ -37,32 +48,48 @@ const spinWait = 100 * time.Microsecond
 const (
 	wIdle   = iota // spinning on its slot, free to be claimed
 	wParked        // blocked on wake, free to be claimed
-	wBusy          // claimed: a task is posted or running
+	wBusy          // claimed: a slot is handed to it or its part running
 )
 
 // worker is one pool goroutine and its hand-over slot.
 type worker struct {
-	state  atomic.Int32
-	posted atomic.Bool   // t holds a task not yet taken
-	wake   chan struct{} // a claimer of a parked worker sends here after posting
-	t      task
-	_      [64]byte // keep workers' hot fields on separate cache lines
+	state atomic.Int32
+	job   atomic.Pointer[partSlot] // handed over, not yet looked at
+	wake  chan struct{}            // a claimer of a parked worker sends here after handing over
+	_     [64]byte                 // keep workers' hot fields on separate cache lines
 }
 
-// task is one part of a split call.
-type task struct {
-	e    *Engine
-	part int
-	kind taskKind
-	g    gemmArgs // kind == taskGemm
-	pk   packArgs // kind == taskPack
+// partSlot is one part of an engine's split call, posted for whoever takes
+// it first. The call itself is in the engine (Engine.call): a taker reads
+// only what its own part needs.
+type partSlot struct {
+	state atomic.Int32 // slotPosted or slotTaken
+	e     *Engine
+	part  int
+	_     [64]byte
 }
 
-type taskKind uint8
+// Part slot states.
+const (
+	slotTaken  = iota // running or done (or never posted)
+	slotPosted        // waiting for a taker
+)
+
+// splitCall is the call an engine has split across the pool: a GEMM
+// (parts by gemmArgs.part) or a Pack (parts by runs of panels).
+type splitCall struct {
+	kind   callKind
+	parts  int
+	g      gemmArgs // kind == callGemm
+	alongN bool
+	pk     packArgs // kind == callPack
+}
+
+type callKind uint8
 
 const (
-	taskGemm taskKind = iota
-	taskPack
+	callGemm callKind = iota
+	callPack
 )
 
 // ensureWorkers starts workers until the pool has at least n.
@@ -108,42 +135,36 @@ func claim() (w *worker, parked bool) {
 	return nil, false
 }
 
-// post hands t to w, which claim returned.
-func (w *worker) post(t task, wasParked bool) {
-	w.t = t
-	w.posted.Store(true)
-	if wasParked {
-		w.wake <- struct{}{}
-	}
-}
-
 func (w *worker) loop() {
 	w.state.Store(wIdle)
 	for {
-		if !spinUntil(w.posted.Load) {
-			// Park, unless a claimer got here first; it then posts, so
-			// keep waiting for the slot.
+		if !spinUntil(w.handed) {
+			// Park, unless a claimer got here first; it then hands over a
+			// slot, so keep waiting for it.
 			if w.state.CompareAndSwap(wIdle, wParked) {
 				<-w.wake
 			}
-			for !w.posted.Load() {
+			for !w.handed() {
 				runtime.Gosched()
 			}
 		}
-		t := w.t
-		w.t = task{}
-		w.posted.Store(false)
-		t.e.runPart(&t)
-		e := t.e
-		w.state.Store(wIdle) // free before the caller learns it is done
-		e.partDone()
+		s := w.job.Swap(nil)
+		if s.state.CompareAndSwap(slotPosted, slotTaken) {
+			e := s.e
+			e.runPart(s.part)
+			w.state.Store(wIdle) // free before the caller learns it is done
+			e.partDone()
+			continue
+		}
+		// The caller ran the part itself meanwhile.
+		w.state.Store(wIdle)
 	}
 }
 
-// spinUntil calls cond until it is true, for at most spinWait, yielding the
-// processor now and then so that a spinning goroutine never holds up others
-// (GOMAXPROCS may be smaller than the thread count). It reports whether cond
-// became true.
+func (w *worker) handed() bool { return w.job.Load() != nil }
+
+// spinUntil calls cond until it is true, for at most spinWait, and reports
+// whether cond became true.
 func spinUntil(cond func() bool) bool {
 	var start time.Time
 	for i := 1; ; i++ {
@@ -156,31 +177,50 @@ func spinUntil(cond func() bool) bool {
 			} else if time.Since(start) > spinWait {
 				return false
 			}
-			if i%1024 == 0 {
-				runtime.Gosched()
-			}
 		}
 	}
 }
 
-// fork hands parts 1 … parts−1 of a split call to idle workers, running on
-// the calling goroutine those no worker is free for, and returns. mk returns
-// part p's task. The caller then runs part 0 and calls join.
-func (e *Engine) fork(parts int, mk func(p int) task) {
+// fork posts parts 1 … parts−1 of e.call, split in e.call.parts parts, and
+// hands them to idle workers. The caller then runs part 0 (runPart) and
+// calls join.
+func (e *Engine) fork() {
+	parts := e.call.parts
 	e.pending.Store(int32(parts - 1))
+	woke := false
 	for p := parts - 1; p >= 1; p-- {
-		t := mk(p)
-		if w, parked := claim(); w != nil {
-			w.post(t, parked)
-			continue
+		s := &e.slots[p]
+		s.e, s.part = e, p
+		s.state.Store(slotPosted)
+		w, parked := claim()
+		if w == nil {
+			continue // join runs it
 		}
-		e.runPart(&t)
-		e.pending.Add(-1)
+		w.job.Store(s)
+		if parked {
+			w.wake <- struct{}{}
+			woke = true
+		}
+	}
+	if woke {
+		// A woken goroutine waits in this processor's run queue until this
+		// goroutine blocks, and join would run its part instead: yield, so
+		// that it starts now and this goroutine continues on an idle
+		// processor. It happens only after the pool parked (an idle spell).
+		runtime.Gosched()
 	}
 }
 
-// join waits until every part handed out by fork is done.
+// join runs every part of the split call no worker has started, then waits
+// until the parts under way are done.
 func (e *Engine) join() {
+	for p := 1; p < e.call.parts; p++ {
+		s := &e.slots[p]
+		if s.state.Load() == slotPosted && s.state.CompareAndSwap(slotPosted, slotTaken) {
+			e.runPart(p)
+			e.pending.Add(-1)
+		}
+	}
 	if spinUntil(e.forkDone) {
 		return
 	}
@@ -213,12 +253,16 @@ func (e *Engine) partDone() {
 	}
 }
 
-// runPart runs one part of a split call with the part's packing buffer.
-func (e *Engine) runPart(t *task) {
-	switch t.kind {
-	case taskGemm:
-		e.sums[t.part].v = e.gemmBlocked(&t.g, e.bufs[t.part])
-	case taskPack:
-		e.packPanels(t.pk)
+// runPart runs part p of e.call with the part's packing buffer.
+func (e *Engine) runPart(p int) {
+	c := &e.call
+	switch c.kind {
+	case callGemm:
+		gp := c.g.part(p, c.parts, c.alongN, e.blk)
+		e.sums[p].v = gp.run(e, e.bufs[p])
+	case callPack:
+		pk := c.pk
+		pk.q0, pk.q1 = pk.q1*p/c.parts, pk.q1*(p+1)/c.parts
+		e.packPanels(pk)
 	}
 }
