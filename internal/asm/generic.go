@@ -118,13 +118,10 @@ func packA(dst, a []float32, lda int, trans bool, m, k, mr int) {
 			}
 			continue
 		}
-		for i := 0; i < mr; i++ {
-			if i >= rows {
-				for p := 0; p < k; p++ {
-					panel[p*mr+i] = 0
-				}
-				continue
-			}
+		if rows < mr {
+			clear(panel) // the rows past m, in one pass
+		}
+		for i := 0; i < rows; i++ {
 			src := a[(i0+i)*lda : (i0+i)*lda+k]
 			for p, v := range src {
 				panel[p*mr+i] = v
@@ -149,13 +146,10 @@ func packB(dst, b []float32, ldb int, trans bool, k, n, nr int) {
 			}
 			continue
 		}
-		for j := 0; j < nr; j++ {
-			if j >= cols {
-				for p := 0; p < k; p++ {
-					panel[p*nr+j] = 0
-				}
-				continue
-			}
+		if cols < nr {
+			clear(panel) // the columns past n, in one pass
+		}
+		for j := 0; j < cols; j++ {
 			src := b[(j0+j)*ldb : (j0+j)*ldb+k]
 			for p, v := range src {
 				panel[p*nr+j] = v
