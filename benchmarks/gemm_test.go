@@ -2,7 +2,10 @@ package benchmarks
 
 import (
 	"math/rand/v2"
+	"runtime"
+	"sync"
 	"testing"
+	"time"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
@@ -16,15 +19,16 @@ type gemmShape struct {
 	m, n, k int
 	tA, tB  linalg.Op
 	beta    float32
+	packed  bool // Learn runs it with op(B) packed once per call: benchmark that too
 }
 
 // The shapes of the seed's net [784, 256, 64, 10] at batch 50 that carry
 // almost all of its work, plus a square reference.
 var gemmShapes = []gemmShape{
 	// prediction of layer 0: P0 = F1·W0ᵀ, [50×256]·[784×256]ᵀ
-	{name: "pred0", m: 50, n: 784, k: 256, tA: linalg.NoTrans, tB: linalg.Trans},
+	{name: "pred0", m: 50, n: 784, k: 256, tA: linalg.NoTrans, tB: linalg.Trans, packed: true},
 	// error fed back to layer 1: G = E0·W0, [50×784]·[784×256]
-	{name: "bp0", m: 50, n: 256, k: 784, tA: linalg.NoTrans, tB: linalg.NoTrans},
+	{name: "bp0", m: 50, n: 256, k: 784, tA: linalg.NoTrans, tB: linalg.NoTrans, packed: true},
 	// weight update: W0 += lr·E0ᵀ·F1, [50×784]ᵀ·[50×256]
 	{name: "wupd0", m: 784, n: 256, k: 50, tA: linalg.Trans, tB: linalg.NoTrans, beta: 1},
 	{name: "sq1024", m: 1024, n: 1024, k: 1024, tA: linalg.NoTrans, tB: linalg.NoTrans},
@@ -54,12 +58,36 @@ func (s gemmShape) operands() (a, b, c linalg.Matrix) {
 
 func (s gemmShape) flops() float64 { return 2 * float64(s.m) * float64(s.n) * float64(s.k) }
 
+// reportGFLOPS reports the rate of b as GFLOP/s and, where this build has
+// an assembly peak loop, as a percentage of the FMA peak of GOMAXPROCS
+// threads (measured once per thread count, see linalg.MeasurePeak).
 func reportGFLOPS(b *testing.B, flopsPerOp float64) {
-	b.ReportMetric(flopsPerOp*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	gf := flopsPerOp * float64(b.N) / b.Elapsed().Seconds() / 1e9
+	b.ReportMetric(gf, "GFLOP/s")
+	if p := peak(runtime.GOMAXPROCS(0)); p > 0 {
+		b.ReportMetric(100*gf/p, "%peak")
+	}
 }
 
-// BenchmarkGemm runs every shape with every kernel set this machine has and
-// with gonum's Sgemm. Threads follow -cpu (GOMAXPROCS).
+var peaks sync.Map // threads → GFLOP/s
+
+// peak returns the FMA peak of threads threads, 0 without a peak loop.
+func peak(threads int) float64 {
+	if v, ok := peaks.Load(threads); ok {
+		return v.(float64)
+	}
+	p, err := linalg.MeasurePeak(threads, 200*time.Millisecond)
+	if err != nil {
+		p.GFLOPS = 0
+	}
+	peaks.Store(threads, p.GFLOPS)
+	return p.GFLOPS
+}
+
+// BenchmarkGemm runs every shape with every kernel set this machine has
+// (and, for the shapes Learn runs with packed weights, with op(B) packed
+// beforehand: <set>-packed) and with gonum's Sgemm. Threads follow -cpu
+// (GOMAXPROCS).
 func BenchmarkGemm(b *testing.B) {
 	for _, s := range gemmShapes {
 		b.Run(s.name, func(b *testing.B) {
@@ -73,6 +101,24 @@ func BenchmarkGemm(b *testing.B) {
 					b.ReportAllocs()
 					for b.Loop() {
 						e.Gemm(s.tA, s.tB, 1, a, bm, s.beta, c)
+					}
+					reportGFLOPS(b, s.flops())
+				})
+				if !s.packed {
+					continue
+				}
+				// As Learn runs it: op(B), the weights, packed beforehand.
+				b.Run(set+"-packed", func(b *testing.B) {
+					e, err := linalg.NewEngine(linalg.Options{Kernels: set})
+					if err != nil {
+						b.Fatal(err)
+					}
+					a, bm, c := s.operands()
+					p := linalg.NewPacked(e, s.tB, bm.Rows, bm.Cols)
+					e.Pack(p, s.tB, bm)
+					b.ReportAllocs()
+					for b.Loop() {
+						e.GemmPacked(s.tA, 1, a, p, s.beta, c)
 					}
 					reportGFLOPS(b, s.flops())
 				})
