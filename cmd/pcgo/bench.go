@@ -60,11 +60,11 @@ func runBench(args []string, out, errOut io.Writer) error {
 	const nameW = 30
 	fmt.Fprintf(out, "%-*s", nameW, "")
 	for _, th := range threads {
-		fmt.Fprintf(out, "  %-27s", fmt.Sprintf("%d thread%s", th, benchPlural(th)))
+		fmt.Fprintf(out, "  %27s", fmt.Sprintf("%d thread%s", th, benchPlural(th)))
 	}
 	fmt.Fprintf(out, "\n%-*s", nameW, "")
 	for range threads {
-		fmt.Fprintf(out, "  %9s %8s %7s ", "time", "GFLOP/s", "% peak")
+		fmt.Fprintf(out, "  %9s %8s %8s", "time", "GFLOP/s", "% peak")
 	}
 	fmt.Fprintln(out)
 
@@ -74,13 +74,13 @@ func runBench(args []string, out, errOut io.Writer) error {
 	for i, th := range threads {
 		p, err := linalg.MeasurePeak(th, f.dur)
 		if errors.Is(err, linalg.ErrNoPeak) {
-			fmt.Fprintf(out, "  %9s %8s %7s ", "", "n/a", "")
+			fmt.Fprintf(out, "  %9s %8s %8s", "", "n/a", "")
 			continue
 		} else if err != nil {
 			return err
 		}
 		peaks[i] = p.GFLOPS
-		fmt.Fprintf(out, "  %9s %8.1f %7s ", "", p.GFLOPS, "100%")
+		fmt.Fprintf(out, "  %9s %8.1f %8s", "", p.GFLOPS, "100%")
 	}
 	fmt.Fprintln(out)
 	row := func(name string, flops float64, run func(i int) func()) {
@@ -92,7 +92,7 @@ func runBench(args []string, out, errOut io.Writer) error {
 			if peaks[i] > 0 {
 				pct = fmt.Sprintf("%.0f%%", 100*gf/peaks[i])
 			}
-			fmt.Fprintf(out, "  %9s %8.1f %7s ", benchDur(d), gf, pct)
+			fmt.Fprintf(out, "  %9s %8.1f %8s", benchDur(d), gf, pct)
 		}
 		fmt.Fprintln(out)
 	}

@@ -1,0 +1,22 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestBench(t *testing.T) {
+	status, out, errOut := pcgo("bench", "--time", "5ms", "--arch", "20,12,4", "--batch", "6", "--T", "3", "--threads", "2")
+	require.Zero(t, status, errOut)
+	for _, want := range []string{"FMA peak", "1 thread", "2 threads", "gemm F·Wᵀ 6×20×12", "Learn (batch 6, T 3)", "Generate (4 labels, T 40)", "GFLOP/s"} {
+		require.Contains(t, out, want)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		require.Equal(t, strings.TrimRight(line, " "), line, "trailing blanks")
+	}
+	status, _, errOut = pcgo("bench", "--batch", "0")
+	require.Equal(t, 2, status)
+	require.Contains(t, errOut, "--batch")
+}
