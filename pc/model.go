@@ -21,13 +21,13 @@ import (
 // network or a resumable training checkpoint (WriteTo, ReadModel, SaveModel,
 // LoadModel).
 //
-// # File format, version 1
+// # File format, version 2
 //
 // Every number is little-endian. The file is
 //
 //	offset  size  field
 //	0       8     magic "PCGOMODL"
-//	8       4     version uint32 = 1
+//	8       4     version uint32 = 2
 //	12      …     sections, each: tag [4]byte, payload length uint32, payload
 //	…       4     CRC-32 (IEEE) uint32 of every preceding byte
 //
@@ -44,6 +44,7 @@ import (
 //	         Std float64                                           8
 //	         Seed uint64                                           8
 //	         Batch uint32, Epochs uint32                           8
+//	         Precision0 float32 (version 2 only)                   4
 //	PROG     Epoch, Batch, Limit, Threads uint32                   16
 //	         kernel set name: length uint8 (≤ 32), bytes           1+len
 //	         RNG state: length uint8 (≤ 64), bytes                 1+len
@@ -51,13 +52,28 @@ import (
 //
 // A payload's length must be exactly what its contents take; the weights may
 // number at most 2^28. Counts (T, TGen, Batch, Epochs and the PROG numbers)
-// are at most 2^31−1, the rates and Std finite and ≥ 0, the weights finite,
-// strings printable ASCII, and the activation and mode names ones this
-// version of pcgo knows. A version-1 reader rejects unknown sections: a
-// format change bumps the version.
+// are at most 2^31−1, the rates, Precision0 and Std finite and ≥ 0, the
+// weights finite, strings printable ASCII, and the activation and mode names
+// ones this version of pcgo knows. A reader rejects unknown sections and
+// versions: a format change bumps the version.
+//
+// Version 2 added Config.Precision0 (π₀) at the end of HYPR, 44 bytes
+// instead of version 1's 40, so that a checkpoint resumes with every
+// hyper-parameter its training used. WriteTo always writes version 2;
+// ReadModel reads both. A version-1 file loads with Precision0 0, which
+// means π₀ = 1 (the seed's): version 1 did not record π₀, so a model
+// trained with another π₀ and saved as version 1 does not say so.
+//
+// Config.Tol is not stored, in any version: it says when a relaxation may
+// stop early, a choice of each use of the net (every inference call and
+// command takes its own) rather than a property of the trained weights, and
+// Tol ≤ 0, the one a model read from a file gets (0), gives the full loop's
+// results. A training run with a positive Tol therefore resumes bit for bit
+// only when given that Tol again.
 type Model struct {
 	Net *Net
-	// Config holds the hyper-parameters of Learn and Generate.
+	// Config holds the hyper-parameters of Learn and Generate; a file
+	// stores all of them but Tol (see above).
 	Config Config
 	// Activation names the network's nonlinearity: "relu" (the seed's),
 	// "tanh", "sigmoid" or "linear"; it must be Net.Act's name, and
@@ -104,14 +120,15 @@ var (
 const (
 	errPrefix    = "pc: model file: "
 	modelMagic   = "PCGOMODL"
-	modelVersion = 1
+	modelVersion = 2 // the version WriteTo writes; ReadModel also reads 1
 
 	maxModelWeights = 1 << 28 // weights a model file may hold (1 GiB of float32)
 	maxNameLen      = 32      // activation, mode and kernel set names
 	maxRNGLen       = 64      // marshalled RNG state
 	maxCount        = math.MaxInt32
 
-	hyprLen    = 40
+	hyprLen    = 44 // version 2; version 1's lacks Precision0
+	hyprLenV1  = 40
 	archMinLen = 4 + 4*2 + 1 + 1
 	archMaxLen = 4 + 4*MaxLayers + 2*(1+maxNameLen)
 	progMinLen = 16 + 1 + 1
@@ -215,7 +232,7 @@ func (m *Model) validate() error {
 	for _, v := range []struct {
 		name string
 		x    float64
-	}{{"IR", float64(m.Config.IR)}, {"LR", float64(m.Config.LR)}, {"Std", m.Std}} {
+	}{{"IR", float64(m.Config.IR)}, {"LR", float64(m.Config.LR)}, {"Precision0", float64(m.Config.Precision0)}, {"Std", m.Std}} {
 		if !(v.x >= 0) || math.IsInf(v.x, 0) {
 			return fmt.Errorf("%s is %v; must be finite and ≥ 0", v.name, v.x)
 		}
@@ -291,7 +308,8 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(m.Std))
 		b = binary.LittleEndian.AppendUint64(b, m.Seed)
 		b = binary.LittleEndian.AppendUint32(b, uint32(m.Batch))
-		return binary.LittleEndian.AppendUint32(b, uint32(m.Epochs))
+		b = binary.LittleEndian.AppendUint32(b, uint32(m.Epochs))
+		return binary.LittleEndian.AppendUint32(b, math.Float32bits(m.Config.Precision0))
 	})
 	if p := m.Progress; p != nil {
 		b = appendSection(b, "PROG", func(b []byte) []byte {
@@ -379,9 +397,10 @@ func ReadModel(r io.Reader) (*Model, error) {
 
 // decoder reads a model file, updating the CRC of everything read.
 type decoder struct {
-	r     io.Reader
-	crc   uint32
-	where string // what is being read, for errors
+	r       io.Reader
+	crc     uint32
+	version uint32 // the file's: 1 or 2
+	where   string // what is being read, for errors
 	// deferred is the first invalid value met: reported only if the
 	// checksum matches, since a corrupt file explains any value.
 	deferred error
@@ -427,8 +446,9 @@ func (d *decoder) model() (*Model, error) {
 	if err := d.read(head[8:12]); err != nil {
 		return nil, err
 	}
-	if v := binary.LittleEndian.Uint32(head[8:]); v != modelVersion {
-		return nil, formatErr(ErrVersion, "version %d; this build of pcgo reads version %d", v, modelVersion)
+	d.version = binary.LittleEndian.Uint32(head[8:])
+	if d.version != 1 && d.version != 2 {
+		return nil, formatErr(ErrVersion, "version %d; this build of pcgo reads versions 1 and 2", d.version)
 	}
 
 	m := &Model{}
@@ -614,9 +634,14 @@ func weightCount(sizes []int) uint64 {
 	return total
 }
 
-// hypr reads the HYPR payload.
+// hypr reads the HYPR payload; a version-1 file's has no Precision0, which
+// stays 0.
 func (d *decoder) hypr(length uint32, m *Model) error {
-	f, err := d.payload(length, hyprLen, hyprLen)
+	want := hyprLen
+	if d.version == 1 {
+		want = hyprLenV1
+	}
+	f, err := d.payload(length, want, want)
 	if err != nil {
 		return err
 	}
@@ -628,6 +653,9 @@ func (d *decoder) hypr(length uint32, m *Model) error {
 	m.Seed = f.u64()
 	m.Batch = d.count("Batch", f.u32())
 	m.Epochs = d.count("Epochs", f.u32())
+	if d.version >= 2 {
+		m.Config.Precision0 = math.Float32frombits(f.u32())
+	}
 	return f.end()
 }
 

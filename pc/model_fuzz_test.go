@@ -2,6 +2,7 @@ package pc_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"os"
 	"slices"
@@ -14,9 +15,12 @@ import (
 
 // FuzzLoadModel feeds arbitrary bytes to ReadModel: it must never panic,
 // must fail with a model file error of one of the exported classes, and a
-// model it accepts must encode back to exactly the input. Each input is
-// also tried with its last four bytes replaced by a valid CRC, so that the
-// fuzzer reaches the checks behind the checksum.
+// model it accepts must survive encoding: decoding what WriteTo writes
+// gives the model back, and that encoding is exactly the input for a
+// version-2 file (the version WriteTo writes), and the input upgraded to
+// version 2 for a version-1 file. Each input is also tried with its last
+// four bytes replaced by a valid CRC, so that the fuzzer reaches the checks
+// behind the checksum.
 func FuzzLoadModel(f *testing.F) {
 	for _, progress := range []bool{false, true} {
 		valid := mfEncode(f, mfModel(f, progress))
@@ -27,13 +31,18 @@ func FuzzLoadModel(f *testing.F) {
 		flipped[40] ^= 0x80
 		f.Add(flipped)
 	}
-	f.Add(mfFile(1, mfArch("relu", "generative", 2, 1), mfHyprOK.section(), mfWght([]float32{1, -1})))
-	f.Add(mfFile(1, mfArch("relu", "generative", 1, 1, 1, 1), mfHyprOK.section(), mfProg{}.section(), mfWght([]float32{0, 0, 0})))
-	f.Add(mfFile(2))
+	for _, v := range []uint32{1, 2} {
+		f.Add(mfFile(v, mfArch("relu", "generative", 2, 1), mfHyprOK.section(v), mfWght([]float32{1, -1})))
+		f.Add(mfFile(v, mfArch("relu", "generative", 1, 1, 1, 1), mfHyprOK.section(v), mfProg{}.section(), mfWght([]float32{0, 0, 0})))
+		f.Add(mfFile(v, mfArch("tanh", "discriminative", 2, 1), mfHyprOK.section(3-v), mfWght([]float32{1, -1})))
+	}
+	f.Add(mfFile(3))
 	f.Add([]byte("PCGOMODL"))
 	f.Add([]byte{})
-	if fixture, err := os.ReadFile(mfFixture); err == nil {
-		f.Add(fixture)
+	for _, path := range []string{mfFixture, mfFixtureV1} {
+		if fixture, err := os.ReadFile(path); err == nil {
+			f.Add(fixture)
+		}
 	}
 
 	check := func(t *testing.T, data []byte) {
@@ -51,8 +60,18 @@ func FuzzLoadModel(f *testing.F) {
 		var buf bytes.Buffer
 		n, err := m.WriteTo(&buf)
 		require.NoError(t, err)
-		require.Equal(t, int64(len(data)), n)
-		require.Equal(t, data, buf.Bytes())
+		require.Equal(t, int64(buf.Len()), n)
+		switch v := binary.LittleEndian.Uint32(data[8:]); v {
+		case 2:
+			require.Equal(t, data, buf.Bytes())
+		case 1:
+			require.Equal(t, mfUpgradeV1(t, data), buf.Bytes())
+		default:
+			t.Fatalf("version %d accepted", v)
+		}
+		again, err := pc.ReadModel(bytes.NewReader(buf.Bytes()))
+		require.NoError(t, err)
+		mfRequireSameModel(t, m, again)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		check(t, data)

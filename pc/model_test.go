@@ -25,9 +25,15 @@ import (
 	"github.com/pcgo/pcgo/pc"
 )
 
-var mfUpdate = flag.Bool("update-model-fixture", false, "rewrite testdata/model_v1.pcgo")
+var mfUpdate = flag.Bool("update-model-fixture", false, "rewrite testdata/model_v2.pcgo, the version this build writes")
 
-const mfFixture = "testdata/model_v1.pcgo"
+// The fixtures: mfModel(t, true) as this build writes it (version 2), and
+// as version-1 builds wrote it, which must keep loading; nothing rewrites
+// the version-1 file.
+const (
+	mfFixture   = "testdata/model_v2.pcgo"
+	mfFixtureV1 = "testdata/model_v1.pcgo"
+)
 
 // mfWeights are the 32 weights of the {5, 4, 3} test net: a ramp with
 // negative zero, the smallest subnormal and the extremes of float32 mixed in.
@@ -58,7 +64,7 @@ func mfModel(t testing.TB, withProgress bool) *pc.Model {
 	copy(net.W[1].Data, w[20:])
 	m := &pc.Model{
 		Net:        net,
-		Config:     pc.Config{IR: 0.05, LR: 0.005, T: 20, TGen: 40},
+		Config:     pc.Config{IR: 0.05, LR: 0.005, T: 20, TGen: 40, Precision0: 0.1},
 		Activation: "relu",
 		Mode:       "generative",
 		Std:        0.001,
@@ -69,6 +75,14 @@ func mfModel(t testing.TB, withProgress bool) *pc.Model {
 	if withProgress {
 		m.Progress = &pc.Progress{Epoch: 2, Batch: 17, Limit: 1000, RNG: slices.Clone(mfRNG), Threads: 8, Kernels: "avx2"}
 	}
+	return m
+}
+
+// mfModelV1 returns mfModel as a version-1 file of it loads: without
+// Precision0, which version 1 did not store.
+func mfModelV1(t testing.TB, withProgress bool) *pc.Model {
+	m := mfModel(t, withProgress)
+	m.Config.Precision0 = 0
 	return m
 }
 
@@ -123,17 +137,52 @@ type mfHypr struct {
 	Std           float64
 	Seed          uint64
 	Batch, Epochs uint32
+	Precision0    float32 // version 2 only
 }
 
-func (h mfHypr) section() mfSection {
+// section returns the HYPR section of a file of the given version: version
+// 1's leaves Precision0 out.
+func (h mfHypr) section(version uint32) mfSection {
 	b, err := binary.Append(nil, binary.LittleEndian, h)
 	if err != nil {
 		panic(err)
 	}
+	if version == 1 {
+		b = b[:mfHyprLen(1)]
+	}
 	return mfSection{"HYPR", b}
 }
 
-var mfHyprOK = mfHypr{IR: 0.05, LR: 0.005, T: 20, TGen: 40, Std: 0.001, Seed: 0x0123456789abcdef, Batch: 50, Epochs: 5}
+// mfHyprLen is the length of HYPR in a file of the given version.
+func mfHyprLen(version uint32) int {
+	if version == 1 {
+		return 40
+	}
+	return 44
+}
+
+var mfHyprOK = mfHypr{IR: 0.05, LR: 0.005, T: 20, TGen: 40, Std: 0.001, Seed: 0x0123456789abcdef, Batch: 50, Epochs: 5, Precision0: 0.1}
+
+// mfUpgradeV1 returns the version-2 file a valid version-1 file re-encodes
+// to: the version 2, HYPR's Precision0 0 added, the CRC recomputed.
+func mfUpgradeV1(t testing.TB, v1 []byte) []byte {
+	t.Helper()
+	require.Equal(t, uint32(1), binary.LittleEndian.Uint32(v1[8:]))
+	b := append([]byte("PCGOMODL"), 2, 0, 0, 0)
+	for off := 12; off < len(v1)-4; {
+		tag, n := string(v1[off:off+4]), int(binary.LittleEndian.Uint32(v1[off+4:]))
+		payload := v1[off+8 : off+8+n]
+		if tag == "HYPR" {
+			require.Len(t, payload, 40)
+			payload = append(slices.Clone(payload), 0, 0, 0, 0)
+		}
+		b = append(b, tag...)
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(payload)))
+		b = append(b, payload...)
+		off += 8 + n
+	}
+	return mfWithCRC(b)
+}
 
 type mfProg struct {
 	Epoch, Batch, Limit, Threads uint32
@@ -219,7 +268,8 @@ func TestModelRoundTrip(t *testing.T) {
 		}},
 		{"extreme values", func(t *testing.T) *pc.Model {
 			m := mfModel(t, true)
-			m.Config = pc.Config{IR: float32(math.Copysign(0, -1)), LR: math.MaxFloat32, T: math.MaxInt32, TGen: 0}
+			m.Config = pc.Config{IR: float32(math.Copysign(0, -1)), LR: math.MaxFloat32, T: math.MaxInt32, TGen: 0,
+				Precision0: math.SmallestNonzeroFloat32}
 			m.Std, m.Seed, m.Batch, m.Epochs = math.MaxFloat64, math.MaxUint64, 0, math.MaxInt32
 			m.Progress = &pc.Progress{Epoch: math.MaxInt32, Batch: math.MaxInt32, Limit: math.MaxInt32, Threads: math.MaxInt32,
 				Kernels: strings.Repeat("~", 32), RNG: bytes.Repeat([]byte{0xff}, 64)}
@@ -236,6 +286,19 @@ func TestModelRoundTrip(t *testing.T) {
 			m.Activation, m.Mode = "sigmoid", "discriminative"
 			return m
 		}},
+		// Precision0 0 (meaning 1), 0.1 (mfModel's) and 1 are kept as given.
+		{"Precision0 0", func(t *testing.T) *pc.Model { return mfModelV1(t, true) }},
+		{"Precision0 0.1", func(t *testing.T) *pc.Model { return mfModel(t, true) }},
+		{"Precision0 1", func(t *testing.T) *pc.Model {
+			m := mfModel(t, true)
+			m.Config.Precision0 = 1
+			return m
+		}},
+		{"Precision0 -0", func(t *testing.T) *pc.Model {
+			m := mfModel(t, false)
+			m.Config.Precision0 = float32(math.Copysign(0, -1))
+			return m
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -245,6 +308,8 @@ func TestModelRoundTrip(t *testing.T) {
 			require.NoError(t, err)
 			mfRequireSameModel(t, m, got)
 			require.Equal(t, file, mfEncode(t, got), "re-encoding")
+			require.Equal(t, uint32(2), binary.LittleEndian.Uint32(file[8:]), "version")
+			require.Equal(t, math.Float32bits(m.Config.Precision0), math.Float32bits(got.Config.Precision0), "Precision0")
 
 			// Through the file system, and read a byte at a time.
 			path := filepath.Join(t.TempDir(), "m.pcgo")
@@ -284,13 +349,18 @@ func TestModelLoadedNetWorks(t *testing.T) {
 }
 
 // TestModelLayout pins the byte layout against a file built by hand, and
-// against the fixture in testdata.
+// against the version-2 fixture in testdata, which this build writes byte
+// for byte (-update-model-fixture rewrites it).
 func TestModelLayout(t *testing.T) {
 	t.Parallel()
-	want := mfFile(1, mfArchOK(), mfHyprOK.section(), mfProgOK.section(), mfWght(mfWeights()))
+	want := mfFile(2, mfArchOK(), mfHyprOK.section(2), mfProgOK.section(), mfWght(mfWeights()))
 	require.Equal(t, want, mfEncode(t, mfModel(t, true)))
-	require.Equal(t, mfFile(1, mfArchOK(), mfHyprOK.section(), mfWght(mfWeights())), mfEncode(t, mfModel(t, false)))
-	require.Equal(t, "PCGOMODL\x01\x00\x00\x00ARCH\x20\x00\x00\x00\x03\x00\x00\x00\x05\x00\x00\x00", string(want[:28]))
+	require.Equal(t, mfFile(2, mfArchOK(), mfHyprOK.section(2), mfWght(mfWeights())), mfEncode(t, mfModel(t, false)))
+	require.Equal(t, "PCGOMODL\x02\x00\x00\x00ARCH\x20\x00\x00\x00\x03\x00\x00\x00\x05\x00\x00\x00", string(want[:28]))
+	// HYPR follows ARCH's 32 bytes: 44 bytes, Precision0 last.
+	require.Equal(t, "HYPR\x2c\x00\x00\x00", string(want[52:60]))
+	require.Equal(t, math.Float32bits(0.1), binary.LittleEndian.Uint32(want[100:]))
+	require.Equal(t, "PROG", string(want[104:108]))
 
 	if *mfUpdate {
 		require.NoError(t, os.WriteFile(mfFixture, want, 0o644))
@@ -303,13 +373,64 @@ func TestModelLayout(t *testing.T) {
 	mfRequireSameModel(t, mfModel(t, true), got)
 }
 
+// TestModelVersion1 loads the version-1 fixture, written by a version-1
+// build: it is the hand-built version-1 layout, loads to the expected model
+// with Precision0 0, and re-encodes as version 2.
+func TestModelVersion1(t *testing.T) {
+	t.Parallel()
+	v1 := mfFile(1, mfArchOK(), mfHyprOK.section(1), mfProgOK.section(), mfWght(mfWeights()))
+	require.Equal(t, "PCGOMODL\x01\x00\x00\x00", string(v1[:12]))
+	require.Equal(t, "HYPR\x28\x00\x00\x00", string(v1[52:60]))
+	fixture, err := os.ReadFile(mfFixtureV1)
+	require.NoError(t, err)
+	require.Equal(t, v1, fixture, "%s is not the version-1 layout", mfFixtureV1)
+
+	got, err := pc.LoadModel(mfFixtureV1)
+	require.NoError(t, err)
+	mfRequireSameModel(t, mfModelV1(t, true), got)
+	require.Zero(t, math.Float32bits(got.Config.Precision0))
+
+	v2 := mfEncode(t, got)
+	require.Equal(t, mfUpgradeV1(t, v1), v2)
+	h := mfHyprOK
+	h.Precision0 = 0
+	require.Equal(t, mfFile(2, mfArchOK(), h.section(2), mfProgOK.section(), mfWght(mfWeights())), v2)
+	again, err := mfRead(v2)
+	require.NoError(t, err)
+	mfRequireSameModel(t, got, again)
+
+	// Without progress too, and through a byte-at-a-time reader.
+	v1 = mfFile(1, mfArchOK(), mfHyprOK.section(1), mfWght(mfWeights()))
+	got, err = pc.ReadModel(iotest.OneByteReader(bytes.NewReader(v1)))
+	require.NoError(t, err)
+	mfRequireSameModel(t, mfModelV1(t, false), got)
+	require.Equal(t, mfUpgradeV1(t, v1), mfEncode(t, got))
+}
+
+// mfFiles returns the test model's files, with and without progress, as
+// this build writes them (version 2) and as version 1 had them.
+func mfFiles(t testing.TB) map[string][]byte {
+	files := map[string][]byte{}
+	for _, progress := range []bool{false, true} {
+		secs := []mfSection{mfArchOK(), mfHyprOK.section(1)}
+		if progress {
+			secs = append(secs, mfProgOK.section())
+		}
+		secs = append(secs, mfWght(mfWeights()))
+		files[fmt.Sprintf("v1, progress %v", progress)] = mfFile(1, secs...)
+		files[fmt.Sprintf("v2, progress %v", progress)] = mfEncode(t, mfModel(t, progress))
+	}
+	return files
+}
+
 func TestReadModelTruncated(t *testing.T) {
 	t.Parallel()
-	for _, progress := range []bool{false, true} {
-		file := mfEncode(t, mfModel(t, progress))
+	for name, file := range mfFiles(t) {
+		_, err := mfRead(file)
+		require.NoError(t, err, name)
 		for k := range len(file) {
 			m, err := mfRead(file[:k])
-			require.ErrorIs(t, err, pc.ErrTruncated, "cut at %d of %d", k, len(file))
+			require.ErrorIs(t, err, pc.ErrTruncated, "%s: cut at %d of %d", name, k, len(file))
 			mfRequireOneLine(t, err)
 			require.Nil(t, m)
 		}
@@ -324,11 +445,19 @@ func TestReadModelTruncated(t *testing.T) {
 // is an error. Structural fields (header, section headers, the ARCH section)
 // stay errors even with the CRC recomputed, and of the expected class; a
 // section length changed to a value within bounds may also leave the file
-// too short, and so be truncated.
+// too short, and so be truncated. It runs on version-1 and version-2 files,
+// with and without progress.
 func TestReadModelFlips(t *testing.T) {
 	t.Parallel()
-	file := mfEncode(t, mfModel(t, true))
+	for name, file := range mfFiles(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			testFlips(t, file)
+		})
+	}
+}
 
+func testFlips(t *testing.T, file []byte) {
 	// Where the structure is: magic, version, every section header, ARCH.
 	class := make([][]error, len(file))
 	for i := range 12 {
@@ -337,7 +466,7 @@ func TestReadModelFlips(t *testing.T) {
 			class[i] = []error{pc.ErrVersion}
 		}
 	}
-	sections := 0
+	sections, progress := 0, 0
 	for off := 12; ; {
 		tag, n := string(file[off:off+4]), int(binary.LittleEndian.Uint32(file[off+4:]))
 		end := off + 8
@@ -348,13 +477,16 @@ func TestReadModelFlips(t *testing.T) {
 			class[i] = []error{pc.ErrCorrupt, pc.ErrTruncated}
 		}
 		sections++
+		if tag == "PROG" {
+			progress = 1
+		}
 		off += 8 + n
 		if tag == "WGHT" {
 			require.Equal(t, len(file)-4, off)
 			break
 		}
 	}
-	require.Equal(t, 4, sections)
+	require.Equal(t, 3+progress, sections)
 	requireOneOf := func(err error, classes []error, format string, args ...any) {
 		t.Helper()
 		for _, c := range classes {
@@ -373,15 +505,22 @@ func TestReadModelFlips(t *testing.T) {
 			require.Error(t, err, "byte %d ^= %#x", i, x)
 			require.Nil(t, m)
 			mfRequireOneLine(t, err)
-			if class[i] == nil {
+			classes := class[i]
+			if classes == nil {
 				continue
+			}
+			// The other version this build reads is accepted, and its
+			// HYPR length then rejected.
+			if v := binary.LittleEndian.Uint32(bad[8:]); i >= 8 && i < 12 && (v == 1 || v == 2) {
+				classes = []error{pc.ErrCorrupt}
+				require.ErrorContains(t, err, "section HYPR is ")
 			}
 			// A flipped header or section header is caught before the CRC.
 			if !isARCHPayload(file, i) {
-				requireOneOf(err, class[i], "byte %d ^= %#x", i, x)
+				requireOneOf(err, classes, "byte %d ^= %#x", i, x)
 			}
 			_, err = mfRead(mfFixCRC(bad))
-			requireOneOf(err, class[i], "byte %d ^= %#x with the CRC fixed", i, x)
+			requireOneOf(err, classes, "byte %d ^= %#x with the CRC fixed", i, x)
 		}
 	}
 }
@@ -405,9 +544,16 @@ func mfAllocated(f func()) uint64 {
 // TestReadModelBoundsBeforeAllocation feeds lengths and sizes far beyond
 // the limits, and large but legal claims with little data behind them: each
 // is an error found without allocating what the file claims.
-// Not parallel: it measures the allocations of the whole process.
+// It runs on version-1 and version-2 files. Not parallel: it measures the
+// allocations of the whole process.
 func TestReadModelBoundsBeforeAllocation(t *testing.T) {
-	hypr, wght := mfHyprOK.section(), mfWght(mfWeights())
+	for _, v := range []uint32{1, 2} {
+		testBoundsBeforeAllocation(t, v)
+	}
+}
+
+func testBoundsBeforeAllocation(t *testing.T, v uint32) {
+	hypr, wght := mfHyprOK.section(v), mfWght(mfWeights())
 	// header returns a section header with an arbitrary length.
 	header := func(tag string, n uint32) []byte {
 		return binary.LittleEndian.AppendUint32([]byte(tag), n)
@@ -419,31 +565,31 @@ func TestReadModelBoundsBeforeAllocation(t *testing.T) {
 		class error
 		msg   string
 	}{
-		{"2^31 layers", mfFile(1, mfArch("relu", "generative", 5, 4, 3), hypr, wght), pc.ErrCorrupt, ""}, // patched below
-		{"ARCH length 2^32-1", append(mfPrefix(1), header("ARCH", math.MaxUint32)...), pc.ErrCorrupt,
+		{"2^31 layers", mfFile(v, mfArch("relu", "generative", 5, 4, 3), hypr, wght), pc.ErrCorrupt, ""}, // patched below
+		{"ARCH length 2^32-1", append(mfPrefix(v), header("ARCH", math.MaxUint32)...), pc.ErrCorrupt,
 			"ARCH is 4294967295 bytes long; it must be 14 to 326"},
-		{"ARCH length 2^31", append(mfPrefix(1), header("ARCH", 1<<31)...), pc.ErrCorrupt, "section ARCH is 2147483648 bytes long"},
-		{"10^9 × 10^9 matrix", mfFile(1, mfArch("relu", "generative", 1e9, 1e9), hypr, wght), pc.ErrCorrupt,
+		{"ARCH length 2^31", append(mfPrefix(v), header("ARCH", 1<<31)...), pc.ErrCorrupt, "section ARCH is 2147483648 bytes long"},
+		{"10^9 × 10^9 matrix", mfFile(v, mfArch("relu", "generative", 1e9, 1e9), hypr, wght), pc.ErrCorrupt,
 			"layer 0 size 1000000000; it must be 1 to 65536"},
-		{"65536² weights", mfFile(1, mfArch("relu", "generative", 65536, 65536), hypr, wght), pc.ErrCorrupt,
+		{"65536² weights", mfFile(v, mfArch("relu", "generative", 65536, 65536), hypr, wght), pc.ErrCorrupt,
 			"layer sizes [65536 65536] give 4294967296 weights; at most 268435456"},
-		{"64 layers of 65536", mfFile(1, mfArch("relu", "generative", slices.Repeat([]uint32{65536}, 64)...)), pc.ErrCorrupt,
+		{"64 layers of 65536", mfFile(v, mfArch("relu", "generative", slices.Repeat([]uint32{65536}, 64)...)), pc.ErrCorrupt,
 			"give 270582939648 weights"},
-		{"activation length 255", mfFile(1, mfSection{"ARCH", append(mfArch("", "", 5, 4, 3).payload[:16], 255)}), pc.ErrCorrupt,
+		{"activation length 255", mfFile(v, mfSection{"ARCH", append(mfArch("", "", 5, 4, 3).payload[:16], 255)}), pc.ErrCorrupt,
 			"activation name is 255 bytes long; at most 32"},
-		{"HYPR length 2^32-1", append(mfPrefix(1, mfArchOK()), header("HYPR", math.MaxUint32)...), pc.ErrCorrupt,
-			"section HYPR is 4294967295 bytes long; it must be 40"},
-		{"PROG length 2^32-1", append(mfPrefix(1, mfArchOK(), hypr), header("PROG", math.MaxUint32)...), pc.ErrCorrupt,
+		{"HYPR length 2^32-1", append(mfPrefix(v, mfArchOK()), header("HYPR", math.MaxUint32)...), pc.ErrCorrupt,
+			fmt.Sprintf("section HYPR is 4294967295 bytes long; it must be %d", mfHyprLen(v))},
+		{"PROG length 2^32-1", append(mfPrefix(v, mfArchOK(), hypr), header("PROG", math.MaxUint32)...), pc.ErrCorrupt,
 			"section PROG is 4294967295 bytes long; it must be 18 to 114"},
-		{"RNG length 200", mfFile(1, mfArchOK(), hypr, mfSection{"PROG", append(mfProg{}.section().payload[:17], 200)}), pc.ErrCorrupt,
+		{"RNG length 200", mfFile(v, mfArchOK(), hypr, mfSection{"PROG", append(mfProg{}.section().payload[:17], 200)}), pc.ErrCorrupt,
 			"RNG state is 200 bytes long; at most 64"},
-		{"WGHT length 2^32-1", append(mfPrefix(1, mfArchOK(), hypr), header("WGHT", math.MaxUint32)...), pc.ErrCorrupt,
+		{"WGHT length 2^32-1", append(mfPrefix(v, mfArchOK(), hypr), header("WGHT", math.MaxUint32)...), pc.ErrCorrupt,
 			"WGHT section is 4294967295 bytes long; the layer sizes [5 4 3] need 128"},
 		{"2^28 weights announced, none present",
-			append(mfPrefix(1, mfArch("relu", "generative", 65536, 4096), hypr), header("WGHT", 1<<30)...), pc.ErrTruncated,
+			append(mfPrefix(v, mfArch("relu", "generative", 65536, 4096), hypr), header("WGHT", 1<<30)...), pc.ErrTruncated,
 			"file ends in section WGHT, W[0]"},
 		{"2^28 weights announced, 1 MiB present",
-			append(append(mfPrefix(1, mfArch("relu", "generative", 4096, 65536), hypr), header("WGHT", 1<<30)...), zeros...),
+			append(append(mfPrefix(v, mfArch("relu", "generative", 4096, 65536), hypr), header("WGHT", 1<<30)...), zeros...),
 			pc.ErrTruncated, "file ends in section WGHT, W[0]"},
 	} {
 		if tc.name == "2^31 layers" {
@@ -452,10 +598,11 @@ func TestReadModelBoundsBeforeAllocation(t *testing.T) {
 		}
 		var err error
 		alloc := mfAllocated(func() { _, err = mfRead(tc.file) })
-		require.ErrorIs(t, err, tc.class, tc.name)
-		require.ErrorContains(t, err, tc.msg, tc.name)
+		name := fmt.Sprintf("version %d, %s", v, tc.name)
+		require.ErrorIs(t, err, tc.class, name)
+		require.ErrorContains(t, err, tc.msg, name)
 		mfRequireOneLine(t, err)
-		require.Less(t, alloc, uint64(8<<20), "%s: allocated %d bytes", tc.name, alloc)
+		require.Less(t, alloc, uint64(8<<20), "%s: allocated %d bytes", name, alloc)
 	}
 }
 
@@ -545,14 +692,29 @@ func TestReadModelNonFiniteWeight(t *testing.T) {
 }
 
 // TestReadModelBadFiles covers the other errors, each in a file with a
-// valid CRC.
+// valid CRC, of version 1 and 2.
 func TestReadModelBadFiles(t *testing.T) {
 	t.Parallel()
-	arch, hypr, prog, wght := mfArchOK(), mfHyprOK.section(), mfProgOK.section(), mfWght(mfWeights())
+	for _, v := range []uint32{1, 2} {
+		testBadFiles(t, v)
+	}
+}
+
+// mfCase is a file ReadModel must reject with an error of class (nil: must
+// accept) whose message holds msg.
+type mfCase struct {
+	name  string
+	file  []byte
+	class error
+	msg   string
+}
+
+func testBadFiles(t *testing.T, v uint32) {
+	arch, hypr, prog, wght := mfArchOK(), mfHyprOK.section(v), mfProgOK.section(), mfWght(mfWeights())
 	withHypr := func(f func(h *mfHypr)) mfSection {
 		h := mfHyprOK
 		f(&h)
-		return h.section()
+		return h.section(v)
 	}
 	withProg := func(f func(p *mfProg)) mfSection {
 		p := mfProgOK
@@ -560,67 +722,86 @@ func TestReadModelBadFiles(t *testing.T) {
 		return p.section()
 	}
 	nan := float32(math.NaN())
-	for _, tc := range []struct {
-		name  string
-		file  []byte
-		class error
-		msg   string
-	}{
-		{"valid", mfFile(1, arch, hypr, prog, wght), nil, ""},
-		{"magic", append([]byte("PCGOMODX"), mfFile(1, arch, hypr, wght)[8:]...), pc.ErrNotModel,
+	cases := []mfCase{
+		{"valid", mfFile(v, arch, hypr, prog, wght), nil, ""},
+		{"magic", append([]byte("PCGOMODX"), mfFile(v, arch, hypr, wght)[8:]...), pc.ErrNotModel,
 			`not a pcgo model file: the file starts with "PCGOMODX", not "PCGOMODL"`},
 		{"text file", []byte("hello, world\n"), pc.ErrNotModel, `the file starts with "hello, w"`},
 		{"short text file", []byte("PX"), pc.ErrNotModel, `the file starts with "PX"`},
-		{"version 2", mfFile(2, arch, hypr, wght), pc.ErrVersion,
-			"unsupported version: version 2; this build of pcgo reads version 1"},
+		{"version 3", mfFile(3, arch, hypr, wght), pc.ErrVersion,
+			"unsupported version: version 3; this build of pcgo reads versions 1 and 2"},
 		{"version 0", mfFile(0), pc.ErrVersion, "version 0;"},
-		{"unknown section", mfFile(1, arch, hypr, mfSection{"XTRA", nil}, wght), pc.ErrCorrupt, `unknown section "XTRA"`},
-		{"binary tag", mfFile(1, mfSection{"\x00\xff\n\x01", nil}), pc.ErrCorrupt, `unknown section "\x00\xff\n\x01"`},
-		{"missing ARCH", mfFile(1, hypr, wght), pc.ErrCorrupt, "missing section ARCH (found HYPR in its place)"},
-		{"missing HYPR", mfFile(1, arch, wght), pc.ErrCorrupt, "missing section HYPR (found WGHT in its place)"},
-		{"missing HYPR before PROG", mfFile(1, arch, prog, hypr, wght), pc.ErrCorrupt, "missing section HYPR (found PROG in its place)"},
-		{"repeated ARCH", mfFile(1, arch, arch, hypr, wght), pc.ErrCorrupt, "section ARCH out of order or repeated"},
-		{"HYPR after PROG", mfFile(1, arch, hypr, prog, hypr, wght), pc.ErrCorrupt, "section HYPR out of order or repeated"},
-		{"repeated PROG", mfFile(1, arch, hypr, prog, prog, wght), pc.ErrCorrupt, "section PROG out of order or repeated"},
-		{"section after WGHT", mfFile(1, arch, hypr, wght, prog), pc.ErrChecksum, "stored CRC-32"},
-		{"no sections", mfFile(1), pc.ErrTruncated, "file ends in a section header"},
-		{"one layer", mfFile(1, mfArch("relu", "generative", 5), hypr, wght), pc.ErrCorrupt, "layer count 1; it must be 2 to 64"},
-		{"65 layers", mfFile(1, mfArch("relu", "generative", slices.Repeat([]uint32{1}, 65)...), hypr, wght), pc.ErrCorrupt,
+		{"unknown section", mfFile(v, arch, hypr, mfSection{"XTRA", nil}, wght), pc.ErrCorrupt, `unknown section "XTRA"`},
+		{"binary tag", mfFile(v, mfSection{"\x00\xff\n\x01", nil}), pc.ErrCorrupt, `unknown section "\x00\xff\n\x01"`},
+		{"missing ARCH", mfFile(v, hypr, wght), pc.ErrCorrupt, "missing section ARCH (found HYPR in its place)"},
+		{"missing HYPR", mfFile(v, arch, wght), pc.ErrCorrupt, "missing section HYPR (found WGHT in its place)"},
+		{"missing HYPR before PROG", mfFile(v, arch, prog, hypr, wght), pc.ErrCorrupt, "missing section HYPR (found PROG in its place)"},
+		{"repeated ARCH", mfFile(v, arch, arch, hypr, wght), pc.ErrCorrupt, "section ARCH out of order or repeated"},
+		{"HYPR after PROG", mfFile(v, arch, hypr, prog, hypr, wght), pc.ErrCorrupt, "section HYPR out of order or repeated"},
+		{"repeated PROG", mfFile(v, arch, hypr, prog, prog, wght), pc.ErrCorrupt, "section PROG out of order or repeated"},
+		{"section after WGHT", mfFile(v, arch, hypr, wght, prog), pc.ErrChecksum, "stored CRC-32"},
+		{"no sections", mfFile(v), pc.ErrTruncated, "file ends in a section header"},
+		{"one layer", mfFile(v, mfArch("relu", "generative", 5), hypr, wght), pc.ErrCorrupt, "layer count 1; it must be 2 to 64"},
+		{"65 layers", mfFile(v, mfArch("relu", "generative", slices.Repeat([]uint32{1}, 65)...), hypr, wght), pc.ErrCorrupt,
 			"layer count 65; it must be 2 to 64"},
-		{"layer count beyond ARCH", mfFile(1, mfSection{"ARCH", mfArch("", "", 10, 1, 1, 1).payload[4:]}),
+		{"layer count beyond ARCH", mfFile(v, mfSection{"ARCH", mfArch("", "", 10, 1, 1, 1).payload[4:]}),
 			pc.ErrCorrupt, "section ARCH is 18 bytes long, too short for its contents"},
-		{"zero size", mfFile(1, mfArch("relu", "generative", 5, 0, 3), hypr, wght), pc.ErrCorrupt, "layer 1 size 0; it must be 1 to 65536"},
-		{"ARCH too short", mfFile(1, mfSection{"ARCH", mfArchOK().payload[:20]}), pc.ErrCorrupt,
+		{"zero size", mfFile(v, mfArch("relu", "generative", 5, 0, 3), hypr, wght), pc.ErrCorrupt, "layer 1 size 0; it must be 1 to 65536"},
+		{"ARCH too short", mfFile(v, mfSection{"ARCH", mfArchOK().payload[:20]}), pc.ErrCorrupt,
 			"section ARCH is 20 bytes long, too short for its contents"},
-		{"ARCH too long", mfFile(1, mfSection{"ARCH", append(mfArchOK().payload, 0)}), pc.ErrCorrupt,
+		{"ARCH too long", mfFile(v, mfSection{"ARCH", append(mfArchOK().payload, 0)}), pc.ErrCorrupt,
 			"section ARCH is 33 bytes long, but its contents take 32"},
-		{"mode too long", mfFile(1, mfArch("relu", strings.Repeat("m", 33), 5, 4, 3)), pc.ErrCorrupt, "mode name is 33 bytes long; at most 32"},
-		{"HYPR too short", mfFile(1, arch, mfSection{"HYPR", hypr.payload[:39]}), pc.ErrCorrupt, "section HYPR is 39 bytes long; it must be 40"},
-		{"PROG too long", mfFile(1, arch, hypr, mfSection{"PROG", append(slices.Clone(prog.payload), 0)}), pc.ErrCorrupt,
+		{"mode too long", mfFile(v, mfArch("relu", strings.Repeat("m", 33), 5, 4, 3)), pc.ErrCorrupt, "mode name is 33 bytes long; at most 32"},
+		{"HYPR too short", mfFile(v, arch, mfSection{"HYPR", hypr.payload[:len(hypr.payload)-1]}), pc.ErrCorrupt,
+			fmt.Sprintf("section HYPR is %d bytes long; it must be %d", mfHyprLen(v)-1, mfHyprLen(v))},
+		{"HYPR too long", mfFile(v, arch, mfSection{"HYPR", append(slices.Clone(hypr.payload), 0)}), pc.ErrCorrupt,
+			fmt.Sprintf("section HYPR is %d bytes long; it must be %d", mfHyprLen(v)+1, mfHyprLen(v))},
+		{"PROG too long", mfFile(v, arch, hypr, mfSection{"PROG", append(slices.Clone(prog.payload), 0)}), pc.ErrCorrupt,
 			"section PROG is 43 bytes long, but its contents take 42"},
-		{"kernels too long", mfFile(1, arch, hypr, withProg(func(p *mfProg) { p.Kernels = strings.Repeat("k", 33) })), pc.ErrCorrupt,
+		{"kernels too long", mfFile(v, arch, hypr, withProg(func(p *mfProg) { p.Kernels = strings.Repeat("k", 33) })), pc.ErrCorrupt,
 			"kernel set name is 33 bytes long; at most 32"},
-		{"WGHT too short", mfFile(1, arch, hypr, mfWght(mfWeights()[1:])), pc.ErrCorrupt,
+		{"WGHT too short", mfFile(v, arch, hypr, mfWght(mfWeights()[1:])), pc.ErrCorrupt,
 			"WGHT section is 124 bytes long; the layer sizes [5 4 3] need 128"},
-		{"WGHT too long", mfFile(1, arch, hypr, mfWght(append(mfWeights(), 0))), pc.ErrCorrupt,
+		{"WGHT too long", mfFile(v, arch, hypr, mfWght(append(mfWeights(), 0))), pc.ErrCorrupt,
 			"WGHT section is 132 bytes long; the layer sizes [5 4 3] need 128"},
-		{"activation", mfFile(1, mfArch("swish", "generative", 5, 4, 3), hypr, wght), pc.ErrCorrupt,
+		{"activation", mfFile(v, mfArch("swish", "generative", 5, 4, 3), hypr, wght), pc.ErrCorrupt,
 			`unknown activation "swish" (known: relu, tanh, sigmoid, linear)`},
-		{"mode", mfFile(1, mfArch("relu", "adversarial", 5, 4, 3), hypr, wght), pc.ErrCorrupt,
+		{"mode", mfFile(v, mfArch("relu", "adversarial", 5, 4, 3), hypr, wght), pc.ErrCorrupt,
 			`unknown mode "adversarial" (known: generative, discriminative)`},
-		{"tanh, discriminative", mfFile(1, mfArch("tanh", "discriminative", 5, 4, 3), hypr, wght), nil, ""},
-		{"empty activation", mfFile(1, mfArch("", "generative", 5, 4, 3), hypr, wght), pc.ErrCorrupt, `unknown activation ""`},
-		{"negative IR", mfFile(1, arch, withHypr(func(h *mfHypr) { h.IR = -0.5 }), wght), pc.ErrCorrupt, "IR is -0.5; must be finite and ≥ 0"},
-		{"NaN LR", mfFile(1, arch, withHypr(func(h *mfHypr) { h.LR = nan }), wght), pc.ErrCorrupt, "LR is NaN; must be finite and ≥ 0"},
-		{"infinite Std", mfFile(1, arch, withHypr(func(h *mfHypr) { h.Std = math.Inf(1) }), wght), pc.ErrCorrupt, "Std is +Inf"},
-		{"negative Std", mfFile(1, arch, withHypr(func(h *mfHypr) { h.Std = -1e-3 }), wght), pc.ErrCorrupt, "Std is -0.001"},
-		{"T 2^31", mfFile(1, arch, withHypr(func(h *mfHypr) { h.T = 1 << 31 }), wght), pc.ErrCorrupt, "T is 2147483648; must be 0 to 2147483647"},
-		{"Epochs 2^32-1", mfFile(1, arch, withHypr(func(h *mfHypr) { h.Epochs = math.MaxUint32 }), wght), pc.ErrCorrupt, "Epochs is 4294967295"},
-		{"Progress.Batch 2^31", mfFile(1, arch, hypr, withProg(func(p *mfProg) { p.Batch = 1 << 31 }), wght), pc.ErrCorrupt,
+		{"tanh, discriminative", mfFile(v, mfArch("tanh", "discriminative", 5, 4, 3), hypr, wght), nil, ""},
+		{"empty activation", mfFile(v, mfArch("", "generative", 5, 4, 3), hypr, wght), pc.ErrCorrupt, `unknown activation ""`},
+		{"negative IR", mfFile(v, arch, withHypr(func(h *mfHypr) { h.IR = -0.5 }), wght), pc.ErrCorrupt, "IR is -0.5; must be finite and ≥ 0"},
+		{"NaN LR", mfFile(v, arch, withHypr(func(h *mfHypr) { h.LR = nan }), wght), pc.ErrCorrupt, "LR is NaN; must be finite and ≥ 0"},
+		{"infinite Std", mfFile(v, arch, withHypr(func(h *mfHypr) { h.Std = math.Inf(1) }), wght), pc.ErrCorrupt, "Std is +Inf"},
+		{"negative Std", mfFile(v, arch, withHypr(func(h *mfHypr) { h.Std = -1e-3 }), wght), pc.ErrCorrupt, "Std is -0.001"},
+		{"T 2^31", mfFile(v, arch, withHypr(func(h *mfHypr) { h.T = 1 << 31 }), wght), pc.ErrCorrupt, "T is 2147483648; must be 0 to 2147483647"},
+		{"Epochs 2^32-1", mfFile(v, arch, withHypr(func(h *mfHypr) { h.Epochs = math.MaxUint32 }), wght), pc.ErrCorrupt, "Epochs is 4294967295"},
+		{"Progress.Batch 2^31", mfFile(v, arch, hypr, withProg(func(p *mfProg) { p.Batch = 1 << 31 }), wght), pc.ErrCorrupt,
 			"Progress.Batch is 2147483648"},
-		{"kernels not printable", mfFile(1, arch, hypr, withProg(func(p *mfProg) { p.Kernels = "avx\x1b[2J" }), wght), pc.ErrCorrupt,
+		{"kernels not printable", mfFile(v, arch, hypr, withProg(func(p *mfProg) { p.Kernels = "avx\x1b[2J" }), wght), pc.ErrCorrupt,
 			`Progress.Kernels "avx\x1b[2J" is not printable ASCII`},
-	} {
+	}
+	switch v {
+	case 1:
+		cases = append(cases,
+			mfCase{"version 2's HYPR", mfFile(v, arch, mfHyprOK.section(2), wght), pc.ErrCorrupt,
+				"section HYPR is 44 bytes long; it must be 40"})
+	case 2:
+		cases = append(cases,
+			mfCase{"version 1's HYPR", mfFile(2, arch, mfHyprOK.section(1), wght), pc.ErrCorrupt,
+				"section HYPR is 40 bytes long; it must be 44"},
+			mfCase{"NaN Precision0", mfFile(2, arch, withHypr(func(h *mfHypr) { h.Precision0 = nan }), wght), pc.ErrCorrupt,
+				"Precision0 is NaN; must be finite and ≥ 0"},
+			mfCase{"negative Precision0", mfFile(2, arch, withHypr(func(h *mfHypr) { h.Precision0 = -0.5 }), wght), pc.ErrCorrupt,
+				"Precision0 is -0.5; must be finite and ≥ 0"},
+			mfCase{"infinite Precision0", mfFile(2, arch, withHypr(func(h *mfHypr) { h.Precision0 = float32(math.Inf(1)) }), wght),
+				pc.ErrCorrupt, "Precision0 is +Inf; must be finite and ≥ 0"},
+			mfCase{"Precision0 0", mfFile(2, arch, withHypr(func(h *mfHypr) { h.Precision0 = 0 }), wght), nil, ""},
+			mfCase{"Precision0 1", mfFile(2, arch, withHypr(func(h *mfHypr) { h.Precision0 = 1 }), wght), nil, ""},
+			mfCase{"Precision0 1e30", mfFile(2, arch, withHypr(func(h *mfHypr) { h.Precision0 = 1e30 }), wght), nil, ""})
+	}
+	for _, tc := range cases {
+		tc.name = fmt.Sprintf("version %d, %s", v, tc.name)
 		m, err := mfRead(tc.file)
 		if tc.class == nil {
 			require.NoError(t, err, tc.name)
@@ -642,7 +823,8 @@ func TestReadModelBadFiles(t *testing.T) {
 func TestReadModelReaderError(t *testing.T) {
 	t.Parallel()
 	file := mfEncode(t, mfModel(t, false))
-	r := io.MultiReader(bytes.NewReader(file[:110]), iotest.ErrReader(iotest.ErrTimeout))
+	wstart := len(file) - 4 - 4*32 // the first weight
+	r := io.MultiReader(bytes.NewReader(file[:wstart+6]), iotest.ErrReader(iotest.ErrTimeout))
 	_, err := pc.ReadModel(r)
 	require.ErrorIs(t, err, iotest.ErrTimeout)
 	require.EqualError(t, err, "pc: model file: reading section WGHT, W[0]: timeout")
@@ -671,6 +853,9 @@ func TestWriteToRejectsInvalidModels(t *testing.T) {
 		{"mode of the net", func(m *pc.Model) { m.Net.Mode = pc.Discriminative }, `mode "generative", but the network's is discriminative`},
 		{"IR", func(m *pc.Model) { m.Config.IR = float32(math.Inf(1)) }, "IR is +Inf; must be finite and ≥ 0"},
 		{"LR", func(m *pc.Model) { m.Config.LR = -1 }, "LR is -1; must be finite and ≥ 0"},
+		{"Precision0 NaN", func(m *pc.Model) { m.Config.Precision0 = float32(math.NaN()) }, "Precision0 is NaN; must be finite and ≥ 0"},
+		{"Precision0 < 0", func(m *pc.Model) { m.Config.Precision0 = -2 }, "Precision0 is -2; must be finite and ≥ 0"},
+		{"Precision0 -Inf", func(m *pc.Model) { m.Config.Precision0 = float32(math.Inf(-1)) }, "Precision0 is -Inf; must be finite and ≥ 0"},
 		{"Std", func(m *pc.Model) { m.Std = math.NaN() }, "Std is NaN; must be finite and ≥ 0"},
 		{"T", func(m *pc.Model) { m.Config.T = -1 }, "T is -1; must be 0 to 2147483647"},
 		{"TGen", func(m *pc.Model) { m.Config.TGen = math.MaxInt32 + 1 }, "TGen is 2147483648; must be 0 to 2147483647"},

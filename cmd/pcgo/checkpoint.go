@@ -92,11 +92,12 @@ func position(epoch, batch, batches int) string {
 }
 
 // resumeFrom loads the file named by --resume, if any, and takes the run's
-// settings from it: the architecture, hyper-parameters, seed, batch size,
-// epochs and (for a checkpoint) --limit. A flag given on the command line
-// must agree with the file, except those that do not change the result
-// (--model, --png, --threads, --quiet, --data, --checkpoint-every) and
-// --epochs, which may extend the run. --model defaults to the file resumed.
+// settings from it: the architecture, hyper-parameters (--precision0
+// included), seed, batch size, epochs and (for a checkpoint) --limit. A flag
+// given on the command line must agree with the file, except those that do
+// not change the result (--model, --png, --threads, --quiet, --data,
+// --checkpoint-every) and --epochs, which may extend the run. --model
+// defaults to the file resumed.
 func (f *trainFlags) resumeFrom(fs *flag.FlagSet) (*pc.Model, error) {
 	if f.resume == "" {
 		return nil, nil
@@ -108,6 +109,12 @@ func (f *trainFlags) resumeFrom(fs *flag.FlagSet) (*pc.Model, error) {
 		return nil, err
 	}
 	p := m.Progress
+	// A stored π₀ of 0 means 1 (the seed's); it is what a version-1 file,
+	// which did not store π₀, reads as.
+	pi0 := m.Config.Precision0
+	if pi0 == 0 {
+		pi0 = 1
+	}
 	for _, s := range []struct {
 		flag       string
 		same       bool
@@ -122,6 +129,8 @@ func (f *trainFlags) resumeFrom(fs *flag.FlagSet) (*pc.Model, error) {
 			func() { f.ir = float64(m.Config.IR) }},
 		{"lr", float32(f.lr) == m.Config.LR, fmtFloat(f.lr, 64), fmtFloat(float64(m.Config.LR), 32),
 			func() { f.lr = float64(m.Config.LR) }},
+		{"precision0", float32(f.precision0) == pi0, fmtFloat(f.precision0, 64), fmtFloat(float64(pi0), 32),
+			func() { f.precision0 = float64(pi0) }},
 		{"std", f.std == m.Std, fmtFloat(f.std, 64), fmtFloat(m.Std, 64), func() { f.std = m.Std }},
 		{"seed", f.seed == m.Seed, strconv.FormatUint(f.seed, 10), strconv.FormatUint(m.Seed, 10),
 			func() { f.seed = m.Seed }},

@@ -41,7 +41,7 @@ func (f *trainFlags) registerPlus(fs *flag.FlagSet) {
 		return err
 	})
 	fs.Float64Var(&f.tol, "tol", -1, "stop each relaxation once no activity changes by more than this (negative: never; 0: at an exact fixed point)")
-	fs.Float64Var(&f.precision0, "precision0", 1, "precision π₀ of layer 0's errors, 0 < π₀ ≤ 1 (discriminative default: 0.1); not stored in the model file,\nso give it again with --resume if you changed it")
+	fs.Float64Var(&f.precision0, "precision0", 1, "precision π₀ of layer 0's errors, 0 < π₀ ≤ 1 (discriminative default: 0.1); stored in the model file")
 	fs.StringVar(&f.plot, "plot", "", "draw the energy, averaged over every 100 batches, to this PNG file")
 	fs.StringVar(&f.pngEpochs, "png-every-epoch", "", "write the generated digits after every epoch to this PNG file, a row per epoch")
 }
@@ -70,20 +70,19 @@ func (f *trainFlags) applyModeDefaults(fs *flag.FlagSet) {
 	if !set["T"] {
 		f.t = d.t
 	}
+	if !set["precision0"] {
+		f.precision0 = d.precision0
+	}
 }
 
 // checkPlus validates the flags of this file, once the mode is known (it
 // may come from the file resumed). A discriminative net generates no
-// digits, so --png's default is dropped, and takes its own --precision0
-// default (model files do not store it).
+// digits, so --png's default is dropped.
 func (f *trainFlags) checkPlus(fs *flag.FlagSet) error {
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	if f.mode == pc.Discriminative && !set["png"] {
 		f.png = ""
-	}
-	if f.mode == pc.Discriminative && !set["precision0"] {
-		f.precision0 = discriminativeDefaults.precision0
 	}
 	switch {
 	case !(f.tol > -1e30 && f.tol < 1e30):
