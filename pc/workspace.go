@@ -30,7 +30,7 @@ type Config struct {
 	// near their start, so the errors they pass on approach backprop's
 	// deltas times π₀ (learning then needs LR/π₀): a discriminative net
 	// otherwise relaxes its hidden layers to absorb much of the label's error,
-	// and learns less well. Model files do not store it.
+	// and learns less well. Model files store it (from version 2).
 	Precision0 float32
 }
 

@@ -116,8 +116,8 @@ func TestInferenceCommands(t *testing.T) {
 	require.Contains(t, errOut, "(discriminative, tanh, [4 12 16])")
 	require.GreaterOrEqual(t, accuracy(t, out), 90.0, out)
 
-	// Resuming a discriminative model takes its mode, activation and the
-	// mode's --precision0 from the file: the weights of an uninterrupted run.
+	// Resuming a discriminative model takes its mode, activation and
+	// --precision0 from the file: the weights of an uninterrupted run.
 	short := filepath.Join(dir, "short.pcgo")
 	status, _, errOut = pcgo("train", "--data", data, "--mode", "discriminative", "--arch", "4,12,16", "--act", "tanh",
 		"--epochs", "3", "--batch", "10", "--quiet", "--model", short)
