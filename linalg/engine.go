@@ -38,6 +38,7 @@ type Engine struct {
 	// yet done (with sleepingBit set once the caller parked waiting for
 	// them on done).
 	call    splitCall
+	batch   [maxBatch]batchPart // how each call of a batch (Run) is split
 	slots   []partSlot
 	pending atomic.Int32
 	done    chan struct{}
@@ -76,10 +77,12 @@ func NewEngine(opt Options) (*Engine, error) {
 	return e, nil
 }
 
-// partSum is one part's result, alone on its cache line.
+// partSum is one part's results, alone on its cache lines: the epilogue's
+// sum of a split call, or of each call of a batch.
 type partSum struct {
-	v float64
-	_ [56]byte
+	v     float64
+	batch [maxBatch]float64
+	_     [56]byte
 }
 
 // MustEngine is NewEngine that panics on error, for tests and examples.

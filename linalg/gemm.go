@@ -183,8 +183,13 @@ const packCost = 16
 // in the previous call of the same batch, which keeps the predictive-coding
 // loop's activities in the cache of the core that works on them.
 func (e *Engine) split(m, n, k int, packedB bool) (parts int, alongN bool) {
+	return e.splitIn(m, n, k, packedB, minParallelFlops)
+}
+
+// splitIn is split for calls of at least minFlops.
+func (e *Engine) splitIn(m, n, k int, packedB bool, minFlops float64) (parts int, alongN bool) {
 	flops := 2 * float64(m) * float64(n) * float64(k)
-	if e.threads == 1 || flops < minParallelFlops {
+	if e.threads == 1 || flops < minFlops {
 		return 1, true
 	}
 	mr, nr := e.blk.mr, e.blk.nr

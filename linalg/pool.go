@@ -83,6 +83,7 @@ type splitCall struct {
 	g      gemmArgs // kind == callGemm
 	alongN bool
 	pk     packArgs // kind == callPack
+	batch  []Call   // kind == callBatch, split as Engine.batch says
 }
 
 type callKind uint8
@@ -90,6 +91,7 @@ type callKind uint8
 const (
 	callGemm callKind = iota
 	callPack
+	callBatch
 )
 
 // ensureWorkers starts workers until the pool has at least n.
@@ -260,6 +262,8 @@ func (e *Engine) runPart(p int) {
 	case callGemm:
 		gp := c.g.part(p, c.parts, c.alongN, e.blk)
 		e.sums[p].v = gp.run(e, e.bufs[p])
+	case callBatch:
+		e.runBatchPart(p)
 	case callPack:
 		pk := c.pk
 		pk.q0, pk.q1 = pk.q1*p/c.parts, pk.q1*(p+1)/c.parts

@@ -90,6 +90,13 @@ type Workspace struct {
 	wt, wn   []*linalg.Packed
 	unpacked bool
 
+	// The GEMMs of one phase of a relaxation step (every error, every
+	// hidden update), run as one split call (linalg.Engine.Run), and the
+	// fed-back errors of the hidden updates, one maxBatch × n_i matrix per
+	// layer (gs[0] unused).
+	calls []linalg.Call
+	gs    []linalg.Matrix
+
 	energy []float64 // mean squared error of each layer after the last call
 	steps  int       // relaxation steps the last call ran
 
@@ -137,6 +144,10 @@ func NewWorkspace(net *Net, maxBatch int, eng *linalg.Engine) (*Workspace, error
 		ws.wn = append(ws.wn, linalg.NewPacked(eng, linalg.NoTrans, w.Rows, w.Cols))
 	}
 	ws.unpacked = true
+	ws.calls = make([]linalg.Call, 0, L+1)
+	for i := 0; i <= L; i++ {
+		ws.gs = append(ws.gs, linalg.New(maxBatch, net.Sizes[i]))
+	}
 	ws.prev = make([]float32, maxBatch*widest)
 	ws.energy = make([]float64, L)
 	ws.scores = linalg.New(maxBatch, net.LabelSize())
@@ -290,9 +301,13 @@ func (ws *Workspace) scratch(b, n int) linalg.Matrix {
 // unweighted error.
 func (ws *Workspace) errors(r, f, e []linalg.Matrix) {
 	ws.packed()
+	ws.calls = ws.calls[:0]
 	for i := range ws.net.W {
-		sq := ws.eng.Residual(e[i], r[i], linalg.NoTrans, f[i+1], ws.wt[i])
-		ws.energy[i] = sq / float64(r[i].Rows*r[i].Cols)
+		ws.calls = append(ws.calls, linalg.ResidualCall(e[i], r[i], linalg.NoTrans, f[i+1], ws.wt[i]))
+	}
+	ws.eng.Run(ws.calls) // the layers' errors are independent: one split call
+	for i, c := range ws.calls {
+		ws.energy[i] = c.Sum / float64(r[i].Rows*r[i].Cols)
 	}
 	if p := ws.Config.Precision0; p != 0 && p != 1 {
 		ws.eng.Scale(p, e[0])
@@ -367,6 +382,18 @@ func (ws *Workspace) relaxStep(r, f, e []linalg.Matrix, fr free, track bool) flo
 	}
 	var moved float32
 	ws.packed()
+	if ws.net.Act == ReLU && !track {
+		// Every hidden update at once: each reads errors and writes its own
+		// layer only, so they are independent. One split call, and for
+		// each layer the GEMM and the update in one pass.
+		ws.calls = ws.calls[:0]
+		for i := 1; i <= top; i++ {
+			g := ws.gs[i].FirstRows(r[i].Rows)
+			ws.calls = append(ws.calls, linalg.ReluStepCall(r[i], e[i], f[i], ir, linalg.NoTrans, e[i-1], ws.wn[i-1], g))
+		}
+		ws.eng.Run(ws.calls)
+		top = 0 // done
+	}
 	for i := 1; i <= top; i++ {
 		old := ws.keep(r[i], track)
 		g := ws.scratch(r[i].Rows, r[i].Cols)
