@@ -37,7 +37,8 @@ func BenchmarkLearn(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
-			for b.Loop() {
+			b.ResetTimer()
+			for range b.N {
 				if err := ws.Learn(x, y); err != nil {
 					b.Fatal(err)
 				}
@@ -62,7 +63,8 @@ func BenchmarkGenerate(b *testing.B) {
 				labels.Set(i, i, 1)
 			}
 			b.ReportAllocs()
-			for b.Loop() {
+			b.ResetTimer()
+			for range b.N {
 				if _, err := ws.Generate(labels); err != nil {
 					b.Fatal(err)
 				}
