@@ -144,6 +144,6 @@ func (e *Engine) runBatchPart(p int) {
 			continue
 		}
 		gp := call.g.part(p, s.parts, s.alongN, e.blk)
-		e.sums[p].batch[i] = gp.run(e, e.bufs[p])
+		e.sums[p].batch[i] = e.gemmBlocked(&gp, e.bufs[p])
 	}
 }

@@ -57,6 +57,16 @@ type gemmArgs struct {
 	bp          *Packed
 	bj          int
 	epi         epilogue
+	// tail, when it has rows, is a part's share of a partial last row tile:
+	// rows of C below the block's, fewer than MR, computed for their
+	// columns j0 … j1−1 only, in the same loops as the block, while each B
+	// panel is in the L1 cache. Its c, a and epi have all of the block's
+	// columns.
+	tail struct {
+		c, a   Matrix
+		epi    epilogue
+		j0, j1 int
+	}
 }
 
 // epilogue is an element-wise pass fused into a GEMM: each part runs it on
@@ -217,56 +227,51 @@ func (e *Engine) splitIn(m, n, k int, packedB bool, minFlops float64) (parts int
 	return pM, false
 }
 
-// gemmPart is one part of a split call: one block of C, or, for a part of a
-// row split, a run of full row tiles and a column run of the last, partial
-// row tile.
-type gemmPart struct {
-	blocks [2]gemmArgs
-	n      int
-}
-
-// run computes the part's blocks with the packing buffer buf and returns
-// their epilogue sum.
-func (p *gemmPart) run(e *Engine, buf []float32) float64 {
-	var sum float64
-	for i := range p.n {
-		sum += e.gemmBlocked(&p.blocks[i], buf)
-	}
-	return sum
-}
-
 // part returns the p-th of parts parts of g. Along N, part p is a run of
 // whole column tiles of C. Along M, it is a run of whole row tiles (all
 // columns) and, when m is not a multiple of MR, a run of whole column tiles
-// of the last, partial row tile: so a batch of 50 rows on two threads is
-// split 24 + 24 full rows, each with half of the last two rows, instead of
-// 24 and 26 rows.
-func (g *gemmArgs) part(p, parts int, alongN bool, blk blocking) gemmPart {
-	var out gemmPart
+// of the last, partial row tile (its tail): so a batch of 50 rows on two
+// threads is split 24 + 24 full rows, each with half of the last two rows,
+// instead of 24 and 26 rows.
+func (g *gemmArgs) part(p, parts int, alongN bool, blk blocking) gemmArgs {
 	if alongN {
 		tiles := (g.c.Cols + blk.nr - 1) / blk.nr
 		lo := min(g.c.Cols, (tiles*p/parts)*blk.nr)
 		hi := min(g.c.Cols, (tiles*(p+1)/parts)*blk.nr)
-		out.blocks[0] = g.block(0, g.c.Rows, lo, hi)
-		out.n = 1
-		return out
+		return g.block(0, g.c.Rows, lo, hi)
 	}
 	full := g.c.Rows / blk.mr
 	lo, hi := (full*p/parts)*blk.mr, (full*(p+1)/parts)*blk.mr
-	if hi > lo {
-		out.blocks[out.n] = g.block(lo, hi, 0, g.c.Cols)
-		out.n++
-	}
+	out := g.block(lo, hi, 0, g.c.Cols)
 	if r0 := full * blk.mr; r0 < g.c.Rows {
 		tiles := (g.c.Cols + blk.nr - 1) / blk.nr
-		c0 := min(g.c.Cols, (tiles*p/parts)*blk.nr)
-		c1 := min(g.c.Cols, (tiles*(p+1)/parts)*blk.nr)
-		if c1 > c0 {
-			out.blocks[out.n] = g.block(r0, g.c.Rows, c0, c1)
-			out.n++
-		}
+		t := g.block(r0, g.c.Rows, 0, g.c.Cols)
+		out.tail.c, out.tail.a, out.tail.epi = t.c, t.a, t.epi
+		out.tail.j0 = min(g.c.Cols, (tiles*p/parts)*blk.nr)
+		out.tail.j1 = min(g.c.Cols, (tiles*(p+1)/parts)*blk.nr)
 	}
 	return out
+}
+
+// splitTail returns g without its tail, and the tail as a call of its own,
+// for blocks too tall to share the loops with their tail.
+func (g *gemmArgs) splitTail() (block, tail gemmArgs) {
+	block, tail = *g, *g
+	block.tail.c = Matrix{}
+	tail.tail.c = Matrix{}
+	j0, j1 := g.tail.j0, g.tail.j1
+	tail.c = g.tail.c.View(0, j0, g.tail.c.Rows, j1-j0)
+	tail.a = g.tail.a
+	tail.epi = g.tail.epi.view(0, j0, g.tail.c.Rows, j1-j0)
+	switch {
+	case tail.bp != nil:
+		tail.bj += j0
+	case bool(tail.tB):
+		tail.b = tail.b.View(j0, 0, j1-j0, tail.b.Cols)
+	default:
+		tail.b = tail.b.View(0, j0, tail.b.Rows, j1-j0)
+	}
+	return block, tail
 }
 
 // block returns g restricted to rows i0 … i1−1 and columns j0 … j1−1 of C.
@@ -300,7 +305,18 @@ func (e *Engine) gemmBlocked(g *gemmArgs, buf []float32) float64 {
 	if g.tA {
 		kk = g.a.Rows
 	}
-	if m == 0 || n == 0 {
+	tr := g.tail.c.Rows // rows of the tail, 0 without one
+	if tr > 0 && (m > blk.mc-blk.mr || g.tail.j0 >= g.tail.j1) {
+		// The block takes more than one mc block of A (or the tail has no
+		// columns): run the two one after the other.
+		block, tail := g.splitTail()
+		sum := e.gemmBlocked(&block, buf)
+		if g.tail.j0 < g.tail.j1 {
+			sum += e.gemmBlocked(&tail, buf)
+		}
+		return sum
+	}
+	if m == 0 && tr == 0 || n == 0 {
 		return 0
 	}
 	var sum float64
@@ -327,9 +343,17 @@ func (e *Engine) gemmBlocked(g *gemmArgs, buf []float32) float64 {
 			} else {
 				k.PackB(bpack, g.b.Data[opOffset(g.b, g.tB, pc, jc):], g.b.Stride, bool(g.tB), kc, nc)
 			}
-			for ic := 0; ic < m; ic += blk.mc {
+			for ic := 0; ic < m || ic == 0 && tr > 0; ic += blk.mc {
 				mc := min(blk.mc, m-ic)
-				k.PackA(apack, g.a.Data[opOffset(g.a, g.tA, ic, pc):], g.a.Stride, bool(g.tA), mc, kc)
+				if mc > 0 {
+					k.PackA(apack, g.a.Data[opOffset(g.a, g.tA, ic, pc):], g.a.Stride, bool(g.tA), mc, kc)
+				}
+				// The tail's A panel follows the block's (one mc block:
+				// ic == 0 is the only pass).
+				tap := apack[(mc+blk.mr-1)/blk.mr*kc*blk.mr:]
+				if tr > 0 {
+					k.PackA(tap, g.tail.a.Data[opOffset(g.tail.a, g.tA, 0, pc):], g.tail.a.Stride, bool(g.tA), tr, kc)
+				}
 				for jr := 0; jr < nc; jr += blk.nr {
 					bpr := bp[(jr/blk.nr)*kc*blk.nr:]
 					nr := min(blk.nr, nc-jr)
@@ -338,12 +362,21 @@ func (e *Engine) gemmBlocked(g *gemmArgs, buf []float32) float64 {
 						off := (ic+ir)*ldc + jc + jr
 						k.GemmTile(kc, ap, bpr, g.c.Data[off:], ldc, min(blk.mr, mc-ir), nr, g.alpha, beta)
 					}
+					if j := jc + jr; tr > 0 && j >= g.tail.j0 && j < g.tail.j1 {
+						k.GemmTile(kc, tap, bpr, g.tail.c.Data[j:], g.tail.c.Stride, tr, min(nr, g.tail.j1-j), g.alpha, beta)
+					}
+				}
+				if ic+blk.mc >= m {
+					break // with a tail, mc covers the block (m ≤ mc − MR)
 				}
 			}
 		}
 		// Columns jc … jc+nc−1 of C are final.
 		if g.epi.kind != epiNone {
 			sum += g.epi.run(k, g.c, jc, jc+nc)
+			if j0, j1 := max(jc, g.tail.j0), min(jc+nc, g.tail.j1); tr > 0 && j0 < j1 {
+				sum += g.tail.epi.run(k, g.tail.c, j0, j1)
+			}
 		}
 	}
 	return sum

@@ -269,3 +269,54 @@ func TestPoolWakesFromParking(t *testing.T) {
 		require.Equal(t, want.Data, c.Data)
 	}
 }
+
+// Every thread count computes every element the same way: row splits with a
+// shared partial row tile, column splits, packed or not, with or without a
+// fused pass.
+func TestSplitsAreBitIdentical(t *testing.T) {
+	rng := rand.New(rand.NewPCG(41, 42))
+	for _, set := range KernelSets() {
+		for _, s := range [][3]int{{50, 784, 256}, {50, 256, 784}, {13, 300, 40}, {97, 64, 100}, {7, 33, 9}, {784, 256, 50}} {
+			m, n, k := s[0], s[1], s[2]
+			a := randMatrix(rng, m, k, 0)
+			at := randMatrix(rng, k, m, 0)
+			w := randMatrix(rng, n, k, 0)
+			r, errs := randMatrix(rng, m, n, 0), randMatrix(rng, m, n, 0)
+			type out struct{ gemm, gemmT, packed, res, r2, f2 []float32 }
+			var first *out
+			for _, th := range []int{1, 2, 3, 4} {
+				e := MustEngine(Options{Kernels: set, Threads: th})
+				var o out
+				c := New(m, n)
+				e.Gemm(NoTrans, Trans, 1, a, w, 0, c)
+				o.gemm = c.Data
+				c = New(m, n)
+				e.Gemm(Trans, Trans, 0.5, at, w, 0, c)
+				o.gemmT = c.Data
+				p := NewPacked(e, Trans, n, k)
+				e.Pack(p, Trans, w)
+				c = New(m, n)
+				e.GemmPacked(NoTrans, 1, a, p, 0, c)
+				o.packed = c.Data
+				c = New(m, n)
+				e.Residual(c, r, NoTrans, a, p)
+				o.res = c.Data
+				r2, f2, g := New(m, n), New(m, n), New(m, n)
+				Copy(r2, r)
+				e.ReluStep(r2, errs, f2, 0.05, NoTrans, a, p, g)
+				o.r2, o.f2 = r2.Data, f2.Data
+				if first == nil {
+					first = &o
+					continue
+				}
+				name := fmt.Sprintf("%s %d×%d×%d, %d threads", set, m, n, k, th)
+				require.Equal(t, first.gemm, o.gemm, name)
+				require.Equal(t, first.gemmT, o.gemmT, name)
+				require.Equal(t, first.packed, o.packed, name)
+				require.Equal(t, first.res, o.res, name)
+				require.Equal(t, first.r2, o.r2, name)
+				require.Equal(t, first.f2, o.f2, name)
+			}
+		}
+	}
+}

@@ -261,7 +261,7 @@ func (e *Engine) runPart(p int) {
 	switch c.kind {
 	case callGemm:
 		gp := c.g.part(p, c.parts, c.alongN, e.blk)
-		e.sums[p].v = gp.run(e, e.bufs[p])
+		e.sums[p].v = e.gemmBlocked(&gp, e.bufs[p])
 	case callBatch:
 		e.runBatchPart(p)
 	case callPack:
