@@ -68,3 +68,42 @@ func TestCallsSeeChangedWeights(t *testing.T) {
 		}
 	}
 }
+
+// Learn and Generate give the same weights and pictures, bit for bit, on
+// any number of threads (the GEMMs split by whole micro-tiles); only the
+// energies' last bits may differ.
+func TestResultsDoNotDependOnThreads(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	var batches [][2]linalg.Matrix
+	for range 3 {
+		x, y := randomBatch(rng, 50, 784, 10)
+		batches = append(batches, [2]linalg.Matrix{x, y})
+	}
+	for _, set := range linalg.KernelSets() {
+		var firstW []linalg.Matrix
+		var firstImg []float32
+		var firstEnergy float64
+		for _, threads := range []int{1, 2, 3} {
+			net, err := pc.NewNet(seedSizes, 0.01, 3)
+			require.NoError(t, err)
+			ws, err := pc.NewWorkspace(net, 50, linalg.MustEngine(linalg.Options{Kernels: set, Threads: threads}))
+			require.NoError(t, err)
+			ws.Config.T = 5
+			for _, b := range batches {
+				require.NoError(t, ws.Learn(b[0], b[1]))
+			}
+			energy := ws.TotalEnergy()
+			img, err := ws.Generate(oneHots(10))
+			require.NoError(t, err)
+			if firstW == nil {
+				firstW, firstImg, firstEnergy = net.W, append([]float32(nil), img.Data[:10*784]...), energy
+				continue
+			}
+			for i := range net.W {
+				require.Equal(t, firstW[i].Data, net.W[i].Data, "%s, %d threads, W%d", set, threads, i)
+			}
+			require.Equal(t, firstImg, img.Data[:10*784], "%s, %d threads", set, threads)
+			require.InEpsilon(t, firstEnergy, energy, 1e-5)
+		}
+	}
+}
