@@ -3,6 +3,7 @@ package linalg
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -327,4 +328,22 @@ func TestSplitsAreBitIdentical(t *testing.T) {
 			}
 		}
 	}
+}
+
+// An engine of more threads than processors still works (and does not spin
+// the only processor away from the goroutine it waits for).
+func TestMoreThreadsThanProcessors(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	rng := rand.New(rand.NewPCG(43, 44))
+	a := randMatrix(rng, 50, 256, 0)
+	w := randMatrix(rng, 784, 256, 0)
+	want, got := New(50, 784), New(50, 784)
+	MustEngine(Options{Threads: 1}).Gemm(NoTrans, Trans, 1, a, w, 0, want)
+	e := MustEngine(Options{Threads: 3})
+	start := time.Now()
+	for range 20 {
+		e.Gemm(NoTrans, Trans, 1, a, w, 0, got)
+	}
+	require.Equal(t, want.Data, got.Data)
+	require.Less(t, time.Since(start), 2*time.Second)
 }

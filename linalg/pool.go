@@ -166,8 +166,12 @@ func (w *worker) loop() {
 func (w *worker) handed() bool { return w.job.Load() != nil }
 
 // spinUntil calls cond until it is true, for at most spinWait, and reports
-// whether cond became true.
+// whether cond became true. With one processor (GOMAXPROCS 1) it does not
+// spin: the goroutine it waits for could not run meanwhile.
 func spinUntil(cond func() bool) bool {
+	if runtime.GOMAXPROCS(0) < 2 {
+		return cond()
+	}
 	var start time.Time
 	for i := 1; ; i++ {
 		if cond() {
