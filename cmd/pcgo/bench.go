@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/pcgo/pcgo/linalg"
@@ -57,34 +58,41 @@ func runBench(args []string, out, errOut io.Writer) error {
 	fmt.Fprintf(out, "kernels: %s; each figure the median of 5 rounds over %v\n\n", engines[0].KernelSet(), f.dur)
 
 	// One row: a name, then time, GFLOP/s and % of peak per thread count.
+	// Rows are built whole and printed without trailing blanks.
 	const nameW = 30
-	fmt.Fprintf(out, "%-*s", nameW, "")
+	var row strings.Builder
+	emit := func() {
+		fmt.Fprintln(out, strings.TrimRight(row.String(), " "))
+		row.Reset()
+	}
+	fmt.Fprintf(&row, "%-*s", nameW, "")
 	for _, th := range threads {
-		fmt.Fprintf(out, "  %27s", fmt.Sprintf("%d thread%s", th, benchPlural(th)))
+		fmt.Fprintf(&row, "  %27s", fmt.Sprintf("%d thread%s", th, benchPlural(th)))
 	}
-	fmt.Fprintf(out, "\n%-*s", nameW, "")
+	emit()
+	fmt.Fprintf(&row, "%-*s", nameW, "")
 	for range threads {
-		fmt.Fprintf(out, "  %9s %8s %8s", "time", "GFLOP/s", "% peak")
+		fmt.Fprintf(&row, "  %9s %8s %8s", "time", "GFLOP/s", "% peak")
 	}
-	fmt.Fprintln(out)
+	emit()
 
 	// The peak: the FMA loop on every thread at once.
 	peaks := make([]float64, len(threads))
-	fmt.Fprintf(out, "%-*s", nameW, "FMA peak (assembly loop)")
+	fmt.Fprintf(&row, "%-*s", nameW, "FMA peak (assembly loop)")
 	for i, th := range threads {
 		p, err := linalg.MeasurePeak(th, f.dur)
 		if errors.Is(err, linalg.ErrNoPeak) {
-			fmt.Fprintf(out, "  %9s %8s %8s", "", "n/a", "")
+			fmt.Fprintf(&row, "  %9s %8s %8s", "", "n/a", "")
 			continue
 		} else if err != nil {
 			return err
 		}
 		peaks[i] = p.GFLOPS
-		fmt.Fprintf(out, "  %9s %8.1f %8s", "", p.GFLOPS, "100%")
+		fmt.Fprintf(&row, "  %9s %8.1f %8s", "", p.GFLOPS, "100%")
 	}
-	fmt.Fprintln(out)
-	row := func(name string, flops float64, run func(i int) func()) {
-		fmt.Fprintf(out, "%-*s", nameW, name)
+	emit()
+	measure := func(name string, flops float64, run func(i int) func()) {
+		fmt.Fprintf(&row, "%-*s", nameW, name)
 		for i := range threads {
 			d := linalg.TimeCall(f.dur, run(i))
 			gf := flops / d.Seconds() / 1e9
@@ -92,9 +100,9 @@ func runBench(args []string, out, errOut io.Writer) error {
 			if peaks[i] > 0 {
 				pct = fmt.Sprintf("%.0f%%", 100*gf/peaks[i])
 			}
-			fmt.Fprintf(out, "  %9s %8.1f %8s", benchDur(d), gf, pct)
+			fmt.Fprintf(&row, "  %9s %8.1f %8s", benchDur(d), gf, pct)
 		}
-		fmt.Fprintln(out)
+		emit()
 	}
 
 	// The GEMMs of layer 0, which carry most of the work: the prediction
@@ -105,19 +113,19 @@ func runBench(args []string, out, errOut io.Writer) error {
 	w, f1, e0 := benchMatrix(rng, n0, n1), benchMatrix(rng, b, n1), benchMatrix(rng, b, n0)
 	p0, g1 := linalg.New(b, n0), linalg.New(b, n1)
 	mnk := func(m, n, k int) float64 { return 2 * float64(m) * float64(n) * float64(k) }
-	row(fmt.Sprintf("gemm F·Wᵀ %d×%d×%d", b, n0, n1), mnk(b, n0, n1), func(i int) func() {
+	measure(fmt.Sprintf("gemm F·Wᵀ %d×%d×%d", b, n0, n1), mnk(b, n0, n1), func(i int) func() {
 		e := engines[i]
 		pk := linalg.NewPacked(e, linalg.Trans, n0, n1)
 		e.Pack(pk, linalg.Trans, w)
 		return func() { e.GemmPacked(linalg.NoTrans, 1, f1, pk, 0, p0) }
 	})
-	row(fmt.Sprintf("gemm E·W %d×%d×%d", b, n1, n0), mnk(b, n1, n0), func(i int) func() {
+	measure(fmt.Sprintf("gemm E·W %d×%d×%d", b, n1, n0), mnk(b, n1, n0), func(i int) func() {
 		e := engines[i]
 		pk := linalg.NewPacked(e, linalg.NoTrans, n0, n1)
 		e.Pack(pk, linalg.NoTrans, w)
 		return func() { e.GemmPacked(linalg.NoTrans, 1, e0, pk, 0, g1) }
 	})
-	row(fmt.Sprintf("gemm Eᵀ·F %d×%d×%d", n0, n1, b), mnk(n0, n1, b), func(i int) func() {
+	measure(fmt.Sprintf("gemm Eᵀ·F %d×%d×%d", n0, n1, b), mnk(n0, n1, b), func(i int) func() {
 		e := engines[i]
 		return func() { e.Gemm(linalg.Trans, linalg.NoTrans, 1e-9, e0, f1, 1, w) }
 	})
@@ -135,7 +143,7 @@ func runBench(args []string, out, errOut io.Writer) error {
 		y.Set(i, rng.IntN(y.Cols), 1)
 	}
 	var werr error
-	row(fmt.Sprintf("Learn (batch %d, T %d)", b, f.t), net.LearnFlops(b, f.t), func(i int) func() {
+	measure(fmt.Sprintf("Learn (batch %d, T %d)", b, f.t), net.LearnFlops(b, f.t), func(i int) func() {
 		ws, err := pc.NewWorkspace(net, b, engines[i])
 		if err != nil {
 			werr = err
@@ -152,7 +160,7 @@ func runBench(args []string, out, errOut io.Writer) error {
 		return werr
 	}
 	labels := min(b, y.Cols)
-	row(fmt.Sprintf("Generate (%d labels, T 40)", labels), net.GenerateFlops(labels, 40), func(i int) func() {
+	measure(fmt.Sprintf("Generate (%d labels, T 40)", labels), net.GenerateFlops(labels, 40), func(i int) func() {
 		ws, err := pc.NewWorkspace(net, labels, engines[i])
 		if err != nil {
 			werr = err
