@@ -1,7 +1,5 @@
 package linalg
 
-import "fmt"
-
 // Call is one GEMM of a batch that Engine.Run runs as a single split call.
 // GemmPackedCall, ResidualCall and ReluStepCall build it from the operands
 // GemmPacked, Residual and ReluStep take.
@@ -105,32 +103,15 @@ func (e *Engine) runBatch(calls []Call) {
 func (e *Engine) check(c *Call) (m, n, k int, ok bool) {
 	g := &c.g
 	g.bp.check(e, c.names.call)
-	m, k = g.a.Rows, g.a.Cols
-	if g.tA {
-		m, k = k, m
-	}
-	g.a.valid(c.names.a)
-	g.c.valid(c.names.c)
 	if g.epi.kind != epiNone {
 		sameShape(c.names.call, g.c, g.epi.r)
 		if g.epi.kind == epiReluStep {
 			sameShape(c.names.call, g.c, g.epi.e, g.epi.f)
 		}
 	}
-	kb := g.bp.rows
 	n = g.bp.cols
-	if kb != k || g.c.Rows != m || g.c.Cols != n {
-		panic(fmt.Sprintf("linalg: %s: op(A) is %d×%d, op(B) %d×%d, C %d×%d", c.names.call, m, k, kb, n, g.c.Rows, g.c.Cols))
-	}
-	if m == 0 || n == 0 {
-		return m, n, k, false
-	}
-	if k == 0 || g.alpha == 0 {
-		e.Scale(g.beta, g.c)
-		c.Sum = g.epi.run(e.k, g.c, 0, n)
-		return m, n, k, false
-	}
-	return m, n, k, true
+	m, k, c.Sum, ok = e.prepare(c.names, g, g.bp.rows, n)
+	return m, n, k, ok
 }
 
 // runBatchPart runs part p of every call of the batch that has one.

@@ -143,22 +143,9 @@ var gemmNames = callNames{"Gemm", "Gemm A", "Gemm C"}
 // split across the engine's threads. It returns the epilogue's sum: over the
 // parts in order, so it depends on the thread count (C does not).
 func (e *Engine) gemm(names callNames, g *gemmArgs, kb, n int) float64 {
-	name := names.call
-	m, k := g.a.Rows, g.a.Cols
-	if g.tA {
-		m, k = k, m
-	}
-	g.a.valid(names.a)
-	g.c.valid(names.c)
-	if kb != k || g.c.Rows != m || g.c.Cols != n {
-		panic(fmt.Sprintf("linalg: %s: op(A) is %d×%d, op(B) %d×%d, C %d×%d", name, m, k, kb, n, g.c.Rows, g.c.Cols))
-	}
-	if m == 0 || n == 0 {
-		return 0
-	}
-	if k == 0 || g.alpha == 0 {
-		e.Scale(g.beta, g.c)
-		return g.epi.run(e.k, g.c, 0, n)
+	m, k, sum, loops := e.prepare(names, g, kb, n)
+	if !loops {
+		return sum
 	}
 	parts, alongN := e.split(m, n, k, g.bp != nil)
 	if parts == 1 {
@@ -168,11 +155,33 @@ func (e *Engine) gemm(names callNames, g *gemmArgs, kb, n int) float64 {
 	e.fork()
 	e.runPart(0)
 	e.join()
-	var sum float64
 	for p := 0; p < parts; p++ {
 		sum += e.sums[p].v
 	}
 	return sum
+}
+
+// prepare checks the shapes of g, op(B) being kb×n, and returns op(A)'s m×k.
+// A call with no GEMM loops to run (C empty, or k or alpha zero) it
+// completes itself: loops is then false and sum the epilogue's.
+func (e *Engine) prepare(names callNames, g *gemmArgs, kb, n int) (m, k int, sum float64, loops bool) {
+	m, k = g.a.Rows, g.a.Cols
+	if g.tA {
+		m, k = k, m
+	}
+	g.a.valid(names.a)
+	g.c.valid(names.c)
+	if kb != k || g.c.Rows != m || g.c.Cols != n {
+		panic(fmt.Sprintf("linalg: %s: op(A) is %d×%d, op(B) %d×%d, C %d×%d", names.call, m, k, kb, n, g.c.Rows, g.c.Cols))
+	}
+	if m == 0 || n == 0 {
+		return m, k, 0, false
+	}
+	if k == 0 || g.alpha == 0 {
+		e.Scale(g.beta, g.c)
+		return m, k, g.epi.run(e.k, g.c, 0, n), false
+	}
+	return m, k, 0, true
 }
 
 // minParallelFlops is the smallest call worth splitting across goroutines:
@@ -263,14 +272,7 @@ func (g *gemmArgs) splitTail() (block, tail gemmArgs) {
 	tail.c = g.tail.c.View(0, j0, g.tail.c.Rows, j1-j0)
 	tail.a = g.tail.a
 	tail.epi = g.tail.epi.view(0, j0, g.tail.c.Rows, j1-j0)
-	switch {
-	case tail.bp != nil:
-		tail.bj += j0
-	case bool(tail.tB):
-		tail.b = tail.b.View(j0, 0, j1-j0, tail.b.Cols)
-	default:
-		tail.b = tail.b.View(0, j0, tail.b.Rows, j1-j0)
-	}
+	tail.colsOfB(j0, j1)
 	return block, tail
 }
 
@@ -279,20 +281,25 @@ func (g *gemmArgs) block(i0, i1, j0, j1 int) gemmArgs {
 	s := *g
 	s.c = s.c.View(i0, j0, i1-i0, j1-j0)
 	s.epi = s.epi.view(i0, j0, i1-i0, j1-j0)
-	switch {
-	case s.bp != nil:
-		s.bj += j0
-	case bool(s.tB):
-		s.b = s.b.View(j0, 0, j1-j0, s.b.Cols)
-	default:
-		s.b = s.b.View(0, j0, s.b.Rows, j1-j0)
-	}
+	s.colsOfB(j0, j1)
 	if s.tA {
 		s.a = s.a.View(0, i0, s.a.Rows, i1-i0)
 	} else {
 		s.a = s.a.View(i0, 0, i1-i0, s.a.Cols)
 	}
 	return s
+}
+
+// colsOfB restricts op(B) to its columns j0 … j1−1.
+func (g *gemmArgs) colsOfB(j0, j1 int) {
+	switch {
+	case g.bp != nil:
+		g.bj += j0
+	case bool(g.tB):
+		g.b = g.b.View(j0, 0, j1-j0, g.b.Cols)
+	default:
+		g.b = g.b.View(0, j0, g.b.Rows, j1-j0)
+	}
 }
 
 // gemmBlocked runs one GEMM serially with the packing buffer buf: the one

@@ -125,7 +125,8 @@ var gemmPackedNames = callNames{"GemmPacked", "GemmPacked A", "GemmPacked C"}
 // kernel set.
 func (e *Engine) GemmPacked(tA Op, alpha float32, a Matrix, b *Packed, beta float32, c Matrix) {
 	b.check(e, "GemmPacked")
-	e.gemm(gemmPackedNames, &gemmArgs{tA: tA, alpha: alpha, beta: beta, a: a, c: c, bp: b}, b.rows, b.cols)
+	call := GemmPackedCall(tA, alpha, a, b, beta, c)
+	e.gemm(call.names, &call.g, b.rows, b.cols)
 }
 
 var residualNames = callNames{"Residual", "Residual A", "Residual C"}
@@ -141,8 +142,8 @@ var residualNames = callNames{"Residual", "Residual A", "Residual C"}
 func (e *Engine) Residual(dst, r Matrix, tA Op, a Matrix, b *Packed) float64 {
 	b.check(e, "Residual")
 	sameShape("Residual", dst, r)
-	epi := epilogue{kind: epiResidual, r: r}
-	return e.gemm(residualNames, &gemmArgs{tA: tA, alpha: 1, a: a, c: dst, bp: b, epi: epi}, b.rows, b.cols)
+	call := ResidualCall(dst, r, tA, a, b)
+	return e.gemm(call.names, &call.g, b.rows, b.cols)
 }
 
 var reluStepNames = callNames{"ReluStep", "ReluStep A", "ReluStep G"}
@@ -157,6 +158,6 @@ var reluStepNames = callNames{"ReluStep", "ReluStep A", "ReluStep G"}
 func (e *Engine) ReluStep(r, errs, f Matrix, ir float32, tA Op, a Matrix, b *Packed, g Matrix) {
 	b.check(e, "ReluStep")
 	sameShape("ReluStep", r, errs, g, f)
-	epi := epilogue{kind: epiReluStep, r: r, e: errs, f: f, ir: ir}
-	e.gemm(reluStepNames, &gemmArgs{tA: tA, alpha: 1, a: a, c: g, bp: b, epi: epi}, b.rows, b.cols)
+	call := ReluStepCall(r, errs, f, ir, tA, a, b, g)
+	e.gemm(call.names, &call.g, b.rows, b.cols)
 }
