@@ -96,9 +96,7 @@ func (ws *Workspace) Classify(x linalg.Matrix) (linalg.Matrix, error) {
 	ws.packWeights()
 	r, f, e := ws.views(b)
 	if ws.net.Mode == Discriminative {
-		r[L] = x
-		ws.activate(f[L], x)
-		ws.topDown(r, f, 0)
+		ws.clampTop(r, f, x, 0)
 		ws.relax(r, f, e, ws.Config.T, free{bottom: true})
 		return r[0], nil
 	}
@@ -205,12 +203,9 @@ func (ws *Workspace) Complete(x, known, labels linalg.Matrix) (linalg.Matrix, er
 	if _, err := ws.checkBatch(b, labels, "Complete"); err != nil {
 		return linalg.Matrix{}, err
 	}
-	L := ws.net.Layers()
 	ws.packWeights()
 	r, f, e := ws.views(b)
-	r[L] = labels
-	ws.activate(f[L], labels)
-	ws.topDown(r, f, 0)
+	ws.clampTop(r, f, labels, 0)
 	for i := 0; i < b; i++ {
 		dst, src := r[0].Row(i), x.Row(i)
 		for j, k := range known.Row(min(i, known.Rows-1)) {

@@ -230,12 +230,9 @@ func (ws *Workspace) Generate(y linalg.Matrix) (linalg.Matrix, error) {
 	if err := cfg.Validate(); err != nil {
 		return linalg.Matrix{}, err
 	}
-	L := ws.net.Layers()
 	ws.packWeights()
 	r, f, e := ws.views(b)
-	r[L] = y
-	ws.activate(f[L], y)
-	ws.topDown(r, f, 0)
+	ws.clampTop(r, f, y, 0)
 	ws.relax(r, f, e, cfg.TGen, free{bottom: true})
 	return r[0], nil
 }
@@ -317,11 +314,18 @@ func (ws *Workspace) errors(r, f, e []linalg.Matrix) {
 // settle is the inference of Learn: clamp R_0 = x and R_L = y, start the
 // hidden layers top-down, relax them T steps.
 func (ws *Workspace) settle(r, f, e []linalg.Matrix, x, y linalg.Matrix) {
-	L := ws.net.Layers()
-	r[0], r[L] = x, y
-	ws.activate(f[L], y)
-	ws.topDown(r, f, 1)
+	r[0] = x
+	ws.clampTop(r, f, y, 1)
 	ws.relax(r, f, e, ws.Config.T, free{})
+}
+
+// clampTop clamps the top layer, R_L = y, and starts layers L−1 down to lo
+// at their top-down predictions.
+func (ws *Workspace) clampTop(r, f []linalg.Matrix, y linalg.Matrix, lo int) {
+	L := ws.net.Layers()
+	r[L] = y
+	ws.activate(f[L], y)
+	ws.topDown(r, f, lo)
 }
 
 // topDown starts layers L−1 down to lo at their top-down predictions,
