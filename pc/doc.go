@@ -2,7 +2,7 @@
 // in the seed tutorial "MNIST generation" (PredFlow): a stack of layers
 // r_0 … r_L where each layer predicts the one below it,
 //
-//	prediction of layer i:  W_i · f(r_{i+1})        f = ReLU
+//	prediction of layer i:  W_i · f(r_{i+1})        f = ReLU in the seed
 //	error of layer i:       e_i = r_i − W_i · f(r_{i+1})
 //
 // with r_0 the data (an image) and r_L the target (a one-hot label).

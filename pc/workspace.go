@@ -73,9 +73,11 @@ type Workspace struct {
 	eng      *linalg.Engine
 	maxBatch int
 
-	// Per layer i = 0 … L, each maxBatch × n_i: activities R_i, their ReLU
-	// F_i and errors E_i (E_L unused). R_0 is used by Generate only: Learn
-	// reads the caller's data in place, and R_L is always the caller's target.
+	// Per layer i = 0 … L, each maxBatch × n_i: activities R_i, their
+	// activations F_i = f(R_i) and errors E_i (E_L unused). A clamped layer
+	// is the caller's matrix, read in place (Learn's data and target,
+	// Generate's labels); the buffers of R_0 and R_L hold what a call
+	// computes there (Generate's images, Classify's labels).
 	r, f, e    []linalg.Matrix
 	rv, fv, ev []linalg.Matrix // views of the current batch's rows
 	tmp        []float32       // maxBatch × max n_i: a prediction or a fed-back error
