@@ -29,6 +29,22 @@ func randMatrix(rng *rand.Rand, rows, cols, pad int) Matrix {
 	return m
 }
 
+// randOperands returns random A and B stored so that op(A) is m×k and op(B)
+// k×n, each with a NaN-filled stride padding of fewer than maxPad columns.
+func randOperands(rng *rand.Rand, m, n, k int, tA, tB Op, maxPad int) (a, b Matrix) {
+	ar, ac := m, k
+	if tA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if tB {
+		br, bc = n, k
+	}
+	a = randMatrix(rng, ar, ac, rng.IntN(maxPad))
+	b = randMatrix(rng, br, bc, rng.IntN(maxPad))
+	return a, b
+}
+
 // refGemm is the textbook triple loop in float64.
 func refGemm(tA, tB Op, alpha float32, a, b Matrix, beta float32, c Matrix) []float64 {
 	get := func(x Matrix, t Op, i, j int) float64 {
@@ -79,16 +95,7 @@ func TestGemmAgainstReference(t *testing.T) {
 			tA, tB := Op(rng.IntN(2) == 1), Op(rng.IntN(2) == 1)
 			alpha := []float32{1, -1, 0.5, 0}[rng.IntN(4)]
 			beta := []float32{0, 1, -0.25}[rng.IntN(3)]
-			ar, ac := m, k
-			if tA {
-				ar, ac = k, m
-			}
-			br, bc := k, n
-			if tB {
-				br, bc = n, k
-			}
-			a := randMatrix(rng, ar, ac, rng.IntN(3))
-			b := randMatrix(rng, br, bc, rng.IntN(3))
+			a, b := randOperands(rng, m, n, k, tA, tB, 3)
 			c := randMatrix(rng, m, n, rng.IntN(3))
 			if beta == 0 {
 				// beta 0 must not read C: poison it.

@@ -31,20 +31,11 @@ func TestGemmPackedEqualsGemm(t *testing.T) {
 			tA, tB := Op(rng.IntN(2) == 1), Op(rng.IntN(2) == 1)
 			alpha := []float32{1, -1, 0.005}[rng.IntN(3)]
 			beta := []float32{0, 1, 0.5}[rng.IntN(3)]
-			ar, ac := m, k
-			if tA {
-				ar, ac = k, m
-			}
-			br, bc := k, n
-			if tB {
-				br, bc = n, k
-			}
-			a := randMatrix(rng, ar, ac, rng.IntN(2))
-			b := randMatrix(rng, br, bc, rng.IntN(2))
+			a, b := randOperands(rng, m, n, k, tA, tB, 2)
 			c0 := randMatrix(rng, m, n, 0)
 			name := fmt.Sprintf("%s/%d threads m=%d n=%d k=%d tA=%v tB=%v", e.KernelSet(), e.Threads(), m, n, k, tA, tB)
 
-			p := NewPacked(e, tB, br, bc)
+			p := NewPacked(e, tB, b.Rows, b.Cols)
 			for round := 0; round < 2; round++ {
 				want, got := New(m, n), New(m, n)
 				Copy(want, c0)
