@@ -6,7 +6,6 @@ import (
 	"io"
 
 	"github.com/pcgo/pcgo/linalg"
-	"github.com/pcgo/pcgo/mnist"
 	"github.com/pcgo/pcgo/pc"
 )
 
@@ -55,17 +54,11 @@ func runComplete(args []string, out, errOut io.Writer) error {
 	if net.Mode != pc.Generative {
 		return fmt.Errorf("%s is a %s model; completion needs a generative one (the image at layer 0)", *model, net.Mode)
 	}
-	test, err := mnist.LoadSet(*data, "t10k")
+	test, err := loadTestSet(*data, net, 0)
 	if err != nil {
 		return err
 	}
-	if test.Dim() != net.ImageSize() {
-		return fmt.Errorf("the model's image layer has %d units but the images have %d pixels", net.ImageSize(), test.Dim())
-	}
 	classes := net.LabelSize()
-	if err := test.CheckLabels(classes); err != nil {
-		return fmt.Errorf("%w: the model's label layer has %d units", err, classes)
-	}
 	idx := pickPerClass(test.Labels, classes, *n)
 	b := len(idx)
 	x, y := linalg.New(b, test.Dim()), linalg.New(b, classes)

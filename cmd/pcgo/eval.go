@@ -67,16 +67,9 @@ func runEval(args []string, out, errOut io.Writer) error {
 	if net.Mode == pc.Discriminative && *method != "" {
 		return usageError{"--method is for generative models; a discriminative one takes its top-down prediction"}
 	}
-	test, err := mnist.LoadSet(*data, "t10k")
+	test, err := loadTestSet(*data, net, *limit)
 	if err != nil {
 		return err
-	}
-	test = test.Slice(*limit)
-	if test.Dim() != net.ImageSize() {
-		return fmt.Errorf("the model's image layer has %d units but the images have %d pixels", net.ImageSize(), test.Dim())
-	}
-	if err := test.CheckLabels(net.LabelSize()); err != nil {
-		return fmt.Errorf("%w: the model's label layer has %d units", err, net.LabelSize())
 	}
 	eng, err := linalg.NewEngine(linalg.Options{Threads: *threads})
 	if err != nil {
@@ -145,4 +138,22 @@ func writeConfusion(w io.Writer, conf [][]int) {
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+// loadTestSet reads the first limit test images of dir (0: all) and checks
+// that they fit net: as many pixels as its image layer, labels its label
+// layer can hold.
+func loadTestSet(dir string, net *pc.Net, limit int) (*mnist.Set, error) {
+	test, err := mnist.LoadSet(dir, "t10k")
+	if err != nil {
+		return nil, err
+	}
+	test = test.Slice(limit)
+	if test.Dim() != net.ImageSize() {
+		return nil, fmt.Errorf("the model's image layer has %d units but the images have %d pixels", net.ImageSize(), test.Dim())
+	}
+	if err := test.CheckLabels(net.LabelSize()); err != nil {
+		return nil, fmt.Errorf("%w: the model's label layer has %d units", err, net.LabelSize())
+	}
+	return test, nil
 }
