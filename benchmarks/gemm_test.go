@@ -58,37 +58,50 @@ func (s gemmShape) operands() (a, b, c linalg.Matrix) {
 
 func (s gemmShape) flops() float64 { return 2 * float64(s.m) * float64(s.n) * float64(s.k) }
 
-// reportGFLOPS reports the rate of b as GFLOP/s and, where this build has
-// an assembly peak loop, as a percentage of the FMA peak of GOMAXPROCS
-// threads (measured once per thread count, see linalg.MeasurePeak, with the
-// benchmark's timer stopped).
+// reportGFLOPS reports the rate of b as GFLOP/s and as %peak: a
+// percentage of the peak of the instructions that set runs, on GOMAXPROCS
+// threads at once (measured once per set and thread count, with the
+// benchmark's timer stopped). For "avx2" and for gonum's SSE code that is
+// the FMA peak of linalg.MeasurePeak, when this build and CPU have its
+// assembly loop; for "generic", the pure-Go fallback, the scalar Go peak of
+// linalg.MeasureScalarPeak, which no Go kernel can pass.
 //
 // The benchmarks loop over b.N rather than b.Loop: with b.Loop the first
 // result of each benchmark comes from the run that the testing package
 // makes before it sets GOMAXPROCS from -cpu, so "-cpu 1,2" would time the
 // first of -count runs on two threads and label it one.
-func reportGFLOPS(b *testing.B, flopsPerOp float64) {
+func reportGFLOPS(b *testing.B, set string, flopsPerOp float64) {
 	gf := flopsPerOp * float64(b.N) / b.Elapsed().Seconds() / 1e9
 	b.StopTimer()
 	b.ReportMetric(gf, "GFLOP/s")
-	if p := peak(runtime.GOMAXPROCS(0)); p > 0 {
+	if p := peak(set == "generic", runtime.GOMAXPROCS(0)); p > 0 {
 		b.ReportMetric(100*gf/p, "%peak")
 	}
 }
 
-var peaks sync.Map // threads → GFLOP/s
+// peakKey is one measured peak: scalar Go or FMA, on threads threads.
+type peakKey struct {
+	scalar  bool
+	threads int
+}
 
-// peak returns the FMA peak of threads threads, 0 without a peak loop.
-func peak(threads int) float64 {
-	if v, ok := peaks.Load(threads); ok {
+var peaks sync.Map // peakKey → GFLOP/s
+
+// peak returns the scalar Go peak or the FMA peak of threads threads; the
+// FMA peak is 0 without its assembly loop.
+func peak(scalar bool, threads int) float64 {
+	key := peakKey{scalar, threads}
+	if v, ok := peaks.Load(key); ok {
 		return v.(float64)
 	}
-	p, err := linalg.MeasurePeak(threads, 200*time.Millisecond)
-	if err != nil {
-		p.GFLOPS = 0
+	var gf float64
+	if scalar {
+		gf = linalg.MeasureScalarPeak(threads, 200*time.Millisecond).GFLOPS
+	} else if p, err := linalg.MeasurePeak(threads, 200*time.Millisecond); err == nil {
+		gf = p.GFLOPS
 	}
-	peaks.Store(threads, p.GFLOPS)
-	return p.GFLOPS
+	peaks.Store(key, gf)
+	return gf
 }
 
 // BenchmarkGemm runs every shape with every kernel set this machine has
@@ -110,7 +123,7 @@ func BenchmarkGemm(b *testing.B) {
 					for range b.N {
 						e.Gemm(s.tA, s.tB, 1, a, bm, s.beta, c)
 					}
-					reportGFLOPS(b, s.flops())
+					reportGFLOPS(b, set, s.flops())
 				})
 				if !s.packed {
 					continue
@@ -129,7 +142,7 @@ func BenchmarkGemm(b *testing.B) {
 					for range b.N {
 						e.GemmPacked(s.tA, 1, a, p, s.beta, c)
 					}
-					reportGFLOPS(b, s.flops())
+					reportGFLOPS(b, set, s.flops())
 				})
 			}
 			b.Run("gonum", func(b *testing.B) {
@@ -146,7 +159,7 @@ func BenchmarkGemm(b *testing.B) {
 				for range b.N {
 					impl.Sgemm(tr(s.tA), tr(s.tB), s.m, s.n, s.k, 1, a.Data, a.Stride, bm.Data, bm.Stride, s.beta, c.Data, c.Stride)
 				}
-				reportGFLOPS(b, s.flops())
+				reportGFLOPS(b, "gonum", s.flops())
 			})
 		})
 	}

@@ -43,7 +43,7 @@ func BenchmarkLearn(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			reportGFLOPS(b, net.LearnFlops(50, ws.Config.T))
+			reportGFLOPS(b, set, net.LearnFlops(50, ws.Config.T))
 		})
 	}
 }
@@ -69,7 +69,7 @@ func BenchmarkGenerate(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			reportGFLOPS(b, net.GenerateFlops(10, ws.Config.TGen))
+			reportGFLOPS(b, set, net.GenerateFlops(10, ws.Config.TGen))
 		})
 	}
 }

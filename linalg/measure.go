@@ -31,9 +31,25 @@ func MeasurePeak(threads int, d time.Duration) (Peak, error) {
 	if loop == nil {
 		return Peak{}, ErrNoPeak
 	}
+	return measurePeak(loop, threads, d), nil
+}
+
+// MeasureScalarPeak measures, like MeasurePeak, the peak of scalar Go code:
+// asm.ScalarPeak, independent float32 multiplies and adds in a Go loop. It
+// runs on every build and CPU, and it bounds what the generic kernel set
+// (the pure-Go fallback, as with -tags purego or on arm64) can reach: no Go
+// kernel computes faster than this loop.
+func MeasureScalarPeak(threads int, d time.Duration) Peak {
+	return measurePeak(asm.ScalarPeak, threads, d)
+}
+
+// measurePeak runs loop on threads goroutines at once, for about d in all,
+// and returns the best of a few rounds.
+func measurePeak(loop *asm.PeakLoop, threads int, d time.Duration) Peak {
 	threads = max(threads, 1)
-	// About 50 µs a call on any AVX2 core: short enough not to hold up the
-	// scheduler, long enough that the call itself costs nothing.
+	// About 50 µs a call of the FMA loop on any AVX2 core (scalar: 10 µs):
+	// short enough not to hold up the scheduler, long enough that the call
+	// itself costs nothing.
 	const iters = 1 << 13
 	const rounds = 4
 	best := 0.0
@@ -62,7 +78,7 @@ func MeasurePeak(threads int, d time.Duration) (Peak, error) {
 		}
 		best = max(best, float64(total)*iters*float64(loop.FlopsPerIter)/el/1e9)
 	}
-	return Peak{Loop: loop.Name, Threads: threads, GFLOPS: best}, nil
+	return Peak{Loop: loop.Name, Threads: threads, GFLOPS: best}
 }
 
 // TimeCall returns how long one call of fn takes: fn runs repeatedly for

@@ -240,6 +240,15 @@ func TestMeasurePeak(t *testing.T) {
 	require.NotEmpty(t, p.Loop)
 }
 
+// The scalar peak runs on every build, with the threads asked for.
+func TestMeasureScalarPeak(t *testing.T) {
+	p := MeasureScalarPeak(2, 10*time.Millisecond)
+	require.Equal(t, 2, p.Threads)
+	require.Equal(t, asm.ScalarPeak.Name, p.Loop)
+	require.Greater(t, p.GFLOPS, 0.0)
+	require.Equal(t, 1, MeasureScalarPeak(0, time.Millisecond).Threads)
+}
+
 func TestTimeCall(t *testing.T) {
 	calls := 0
 	d := TimeCall(10*time.Millisecond, func() { calls++; time.Sleep(100 * time.Microsecond) })

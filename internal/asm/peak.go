@@ -21,3 +21,48 @@ type PeakLoop struct {
 // non-amd64 target, or a CPU without AVX2 and FMA3): there is then no peak
 // to measure.
 func Peak() *PeakLoop { return peakLoop() }
+
+// ScalarPeak is the peak loop of the generic kernel set, in Go: twelve
+// independent chains x = x·m + c of float32 multiplies and adds, no memory
+// access. It is the most arithmetic that scalar Go code (which the Go
+// compiler never vectorises, and on amd64 never fuses into FMAs) can do per
+// cycle on this core, so no pure-Go kernel can beat it: the yardstick for the
+// generic set, as the FMA loop is for the assembly one. Where the compiler
+// fuses x·m + c into one instruction (arm64), it runs scalar FMAs.
+var ScalarPeak = &PeakLoop{Name: "scalar Go, float32 multiply-add", FlopsPerIter: scalarPeakFlops, Run: scalarPeak}
+
+// scalarPeakFlops is one iteration of scalarPeak: 12 chains × 2 flops.
+const scalarPeakFlops = 12 * 2
+
+// scalarM and scalarC are the chains' constants.
+var scalarM, scalarC float32 = 0.5, 0.25
+
+// scalarSink keeps scalarPeak's result alive.
+var scalarSink float32
+
+// scalarPeak runs iters iterations of ScalarPeak. The chains converge to
+// c/(1−m) = 0.5 and stay normal numbers (denormals would be slow).
+func scalarPeak(iters int) {
+	if iters < 1 {
+		return
+	}
+	m, c := scalarM, scalarC // in registers, not memory operands
+	x0, x1, x2, x3, x4, x5 := scalarSink, scalarSink+1, scalarSink+2, scalarSink+3, scalarSink+4, scalarSink+5
+	x6, x7, x8, x9, x10, x11 := x0+6, x0+7, x0+8, x0+9, x0+10, x0+11
+	for range iters {
+		x0 = x0*m + c
+		x1 = x1*m + c
+		x2 = x2*m + c
+		x3 = x3*m + c
+		x4 = x4*m + c
+		x5 = x5*m + c
+		x6 = x6*m + c
+		x7 = x7*m + c
+		x8 = x8*m + c
+		x9 = x9*m + c
+		x10 = x10*m + c
+		x11 = x11*m + c
+	}
+	// The mean of the chains: 0.5 after a few dozen iterations.
+	scalarSink = (x0 + x1 + x2 + x3 + x4 + x5 + x6 + x7 + x8 + x9 + x10 + x11) / 12
+}

@@ -19,3 +19,25 @@ func TestPeakLoop(t *testing.T) {
 	p.Run(1000)
 	p.Run(0) // no-op, not a hang
 }
+
+// The scalar peak loop runs everywhere, computes what it says (its chains
+// settle at c/(1−m) = 0.5) and does nothing for iters < 1.
+func TestScalarPeak(t *testing.T) {
+	require.Equal(t, 24, ScalarPeak.FlopsPerIter)
+	scalarSink = 7
+	ScalarPeak.Run(0)
+	require.Equal(t, float32(7), scalarSink)
+	ScalarPeak.Run(1)
+	// One step from x, x+1, …, x+11: mean of (x+i)/2 + 1/4 = 7/2 + 11/4 + 1/4.
+	require.InDelta(t, 6.5, scalarSink, 1e-5)
+	ScalarPeak.Run(200)
+	require.InDelta(t, 0.5, scalarSink, 1e-6)
+}
+
+func BenchmarkScalarPeak(b *testing.B) {
+	const iters = 1 << 12
+	for b.Loop() {
+		ScalarPeak.Run(iters)
+	}
+	reportGFLOPS(b, float64(iters*ScalarPeak.FlopsPerIter))
+}
