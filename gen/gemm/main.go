@@ -13,9 +13,18 @@
 // vectors (Y12, Y13) and one broadcast register (Y14): 12 FMAs for 2 vector
 // loads and 6 broadcasts per step, enough independent FMA chains (12 ≥ 2 FMA
 // ports × 4-cycle latency) to keep both FMA ports busy while the loads fit the
-// two load ports. The k loop is unrolled; partial tiles with fewer rows run a
-// copy of the loop specialised to that row count (no wasted FMAs), partial
-// columns are finished with VMASKMOVPS loads and stores.
+// two load ports.
+//
+// Each step also prefetches the B panel 2 KiB (32 steps) ahead, so that a
+// tile's first pass over a panel, and the panel after it, stream from L2 or
+// from the other core's cache (where freshly packed weights are, on two
+// threads) without stalling the FMAs. Measured on two threads: the first
+// relaxation step after a weight update went from 136 to 105 µs, a whole
+// Learn call from 4.65 to 4.42 ms.
+//
+// The k loop is unrolled; partial tiles with fewer rows run a copy of the
+// loop specialised to that row count (no wasted FMAs), partial columns are
+// finished with VMASKMOVPS loads and stores.
 package main
 
 import (
@@ -33,6 +42,7 @@ var (
 	mrFlag     = flag.Int("mr", 6, "micro-tile rows (MR)")
 	nvFlag     = flag.Int("nv", 2, "micro-tile columns in ymm vectors (NR = 8·nv)")
 	unrollFlag = flag.Int("unroll", 4, "unroll factor of the k loop")
+	pfFlag     = flag.Int("pf", 2048, "prefetch distance of B in bytes (0 = none)")
 )
 
 func main() {
@@ -123,6 +133,9 @@ func gemmTile(mr, nv, unroll int, table Mem) {
 			}
 		}
 		step := func(u, set int) {
+			if *pfFlag > 0 {
+				PREFETCHT0(Mem{Base: RDI, Disp: 4*nr*u + *pfFlag})
+			}
 			for v := 0; v < nv; v++ {
 				VMOVUPS(Mem{Base: RDI, Disp: 4 * (nr*u + 8*v)}, bv[v])
 			}
