@@ -62,17 +62,26 @@ func (p *Packed) check(e *Engine, name string) {
 	}
 }
 
-// packArgs is a run of panels of one Pack call.
+// packArgs is a part of one Pack call: rows r0 … r1−1 of panels q0 … q1−1
+// of op(B) (of a split call: all of them).
 type packArgs struct {
 	dst    *Packed
 	t      Op
 	b      Matrix
-	q0, q1 int // panels q0 … q1−1 of every block (of a split call: all of them)
+	q0, q1 int
+	r0, r1 int
+	// byRows says how a split call is split: by rows of op(B) (b not
+	// transposed) or by panels (b transposed); either way each part reads
+	// a run of b's rows as stored.
+	byRows bool
 }
 
 // Pack packs op(b) into dst, which must have been made by NewPacked for an
 // engine with the same kernel set and room for op(b). Large operands are
-// packed by all of e's threads.
+// packed by all of e's threads, each reading a run of b's rows as stored:
+// the rows that a GEMM which wrote b (split by rows of its output, as the
+// weight update of predictive coding is) wrote on the same thread, so that
+// they need not cross between cores' caches.
 func (e *Engine) Pack(dst *Packed, t Op, b Matrix) {
 	dst.check(e, "Pack")
 	b.valid("Pack")
@@ -89,11 +98,14 @@ func (e *Engine) Pack(dst *Packed, t Op, b Matrix) {
 		return
 	}
 	panels := panel / e.blk.nr
+	pa := packArgs{dst: dst, t: t, b: b, q1: panels, r1: k, byRows: !bool(t)}
 	parts := 1
 	if e.threads > 1 && k*n >= minParallelFlops/packCost {
 		parts = min(e.threads, panels)
+		if pa.byRows {
+			parts = min(e.threads, k)
+		}
 	}
-	pa := packArgs{dst: dst, t: t, b: b, q1: panels}
 	if parts == 1 {
 		e.packPanels(pa)
 		return
@@ -104,16 +116,36 @@ func (e *Engine) Pack(dst *Packed, t Op, b Matrix) {
 	e.join()
 }
 
-// packPanels packs panels q0 … q1−1 of every kc block.
+// part returns part p of the split Pack call a.
+func (a packArgs) part(p, parts int) packArgs {
+	if a.byRows {
+		a.r0, a.r1 = a.r1*p/parts, a.r1*(p+1)/parts
+	} else {
+		a.q0, a.q1 = a.q1*p/parts, a.q1*(p+1)/parts
+	}
+	return a
+}
+
+// packPanels packs rows r0 … r1−1 of panels q0 … q1−1 of op(B): whole kc
+// blocks of rows with one PackB call, the rows of a block that a part
+// shares with another panel by panel.
 func (e *Engine) packPanels(a packArgs) {
 	p, nr := a.dst, e.blk.nr
 	j0, j1 := a.q0*nr, min(p.cols, a.q1*nr)
-	if j0 >= j1 {
+	if j0 >= j1 || a.r0 >= a.r1 {
 		return
 	}
-	for pc := 0; pc < p.rows; pc += p.kc {
+	for pc := a.r0 / p.kc * p.kc; pc < a.r1; pc += p.kc {
 		kc := min(p.kc, p.rows-pc)
-		e.k.PackB(p.panels(pc, j0), a.b.Data[opOffset(a.b, a.t, pc, j0):], a.b.Stride, bool(a.t), kc, j1-j0)
+		r0, r1 := max(pc, a.r0), min(pc+kc, a.r1)
+		if r0 == pc && r1 == pc+kc {
+			e.k.PackB(p.panels(pc, j0), a.b.Data[opOffset(a.b, a.t, pc, j0):], a.b.Stride, bool(a.t), kc, j1-j0)
+			continue
+		}
+		for j := j0; j < j1; j += nr {
+			dst := p.panels(pc, j)[(r0-pc)*nr:]
+			e.k.PackB(dst, a.b.Data[opOffset(a.b, a.t, r0, j):], a.b.Stride, bool(a.t), r1-r0, min(nr, j1-j))
+		}
 	}
 }
 

@@ -67,6 +67,29 @@ func TestPackSmallerOperand(t *testing.T) {
 	require.Panics(t, func() { e.Pack(p, NoTrans, New(785, 256)) }, "too large")
 }
 
+// A Pack split across threads (by rows of op(B) for b as stored, by panels
+// for b transposed, with kc blocks shared by two parts) writes exactly what
+// one thread writes, padding included.
+func TestSplitPackEqualsSerial(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, set := range KernelSets() {
+		serial := MustEngine(Options{Kernels: set, Threads: 1})
+		for _, s := range [][2]int{{784, 256}, {785, 250}, {530, 33}, {300, 61}, {2000, 40}, {64, 1000}} {
+			for _, tr := range []Op{NoTrans, Trans} {
+				b := randMatrix(rng, s[0], s[1], 3)
+				want := NewPacked(serial, tr, b.Rows, b.Cols)
+				serial.Pack(want, tr, b)
+				for _, th := range []int{2, 3, 4} {
+					e := MustEngine(Options{Kernels: set, Threads: th})
+					got := NewPacked(e, tr, b.Rows, b.Cols)
+					e.Pack(got, tr, b)
+					require.Equal(t, want.data, got.data, "%s %d×%d trans=%v, %d threads", set, s[0], s[1], tr, th)
+				}
+			}
+		}
+	}
+}
+
 func TestGemmPackedDeterministicAcrossThreads(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	a := randMatrix(rng, 50, 784, 0)

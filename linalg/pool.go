@@ -269,8 +269,6 @@ func (e *Engine) runPart(p int) {
 	case callBatch:
 		e.runBatchPart(p)
 	case callPack:
-		pk := c.pk
-		pk.q0, pk.q1 = pk.q1*p/c.parts, pk.q1*(p+1)/c.parts
-		e.packPanels(pk)
+		e.packPanels(c.pk.part(p, c.parts))
 	}
 }
