@@ -1,5 +1,10 @@
 package asm
 
+import (
+	"math"
+	"sync/atomic"
+)
+
 // PeakLoop is an assembly loop that runs a core's floating-point units at
 // their peak: independent FMAs on full vectors, no memory access. Timing it
 // gives the GFLOP/s this CPU can do at most with a kernel set's
@@ -37,8 +42,9 @@ const scalarPeakFlops = 12 * 2
 // scalarM and scalarC are the chains' constants.
 var scalarM, scalarC float32 = 0.5, 0.25
 
-// scalarSink keeps scalarPeak's result alive.
-var scalarSink float32
+// scalarSink keeps scalarPeak's result alive, as float32 bits: atomic, as
+// several goroutines run the loop at once.
+var scalarSink atomic.Uint32
 
 // scalarPeak runs iters iterations of ScalarPeak. The chains converge to
 // c/(1−m) = 0.5 and stay normal numbers (denormals would be slow).
@@ -47,8 +53,9 @@ func scalarPeak(iters int) {
 		return
 	}
 	m, c := scalarM, scalarC // in registers, not memory operands
-	x0, x1, x2, x3, x4, x5 := scalarSink, scalarSink+1, scalarSink+2, scalarSink+3, scalarSink+4, scalarSink+5
-	x6, x7, x8, x9, x10, x11 := x0+6, x0+7, x0+8, x0+9, x0+10, x0+11
+	x := math.Float32frombits(scalarSink.Load())
+	x0, x1, x2, x3, x4, x5 := x, x+1, x+2, x+3, x+4, x+5
+	x6, x7, x8, x9, x10, x11 := x+6, x+7, x+8, x+9, x+10, x+11
 	for range iters {
 		x0 = x0*m + c
 		x1 = x1*m + c
@@ -64,5 +71,5 @@ func scalarPeak(iters int) {
 		x11 = x11*m + c
 	}
 	// The mean of the chains: 0.5 after a few dozen iterations.
-	scalarSink = (x0 + x1 + x2 + x3 + x4 + x5 + x6 + x7 + x8 + x9 + x10 + x11) / 12
+	scalarSink.Store(math.Float32bits((x0 + x1 + x2 + x3 + x4 + x5 + x6 + x7 + x8 + x9 + x10 + x11) / 12))
 }
