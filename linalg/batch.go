@@ -1,14 +1,19 @@
 package linalg
 
 // Call is one GEMM of a batch that Engine.Run runs as a single split call.
-// GemmPackedCall, ResidualCall and ReluStepCall build it from the operands
-// GemmPacked, Residual and ReluStep take.
+// GemmCall, GemmPackedCall, ResidualCall and ReluStepCall build it from the
+// operands Gemm, GemmPacked, Residual and ReluStep take.
 type Call struct {
 	g     gemmArgs
 	names callNames
 	// Sum is, after Run, what the call returns on its own: Residual's sum of
 	// squares (0 for the others).
 	Sum float64
+}
+
+// GemmCall is Gemm(tA, tB, alpha, a, b, beta, c) as a Call.
+func GemmCall(tA, tB Op, alpha float32, a, b Matrix, beta float32, c Matrix) Call {
+	return Call{g: gemmArgs{tA: tA, tB: tB, alpha: alpha, beta: beta, a: a, b: b, c: c}, names: gemmNames}
 }
 
 // GemmPackedCall is GemmPacked(tA, alpha, a, b, beta, c) as a Call.
@@ -72,7 +77,7 @@ func (e *Engine) runBatch(calls []Call) {
 			continue
 		}
 		s.active = true
-		s.parts, s.alongN = e.splitIn(m, n, k, true, minBatchFlops)
+		s.parts, s.alongN = e.splitIn(m, n, k, c.g.bp != nil, minBatchFlops)
 		parts = max(parts, s.parts)
 	}
 	if parts == 1 {
@@ -102,6 +107,16 @@ func (e *Engine) runBatch(calls []Call) {
 // then completes itself.
 func (e *Engine) check(c *Call) (m, n, k int, ok bool) {
 	g := &c.g
+	if g.bp == nil {
+		// An unpacked op(B) (GemmCall).
+		g.b.valid(c.names.b)
+		kb, n := g.b.Rows, g.b.Cols
+		if g.tB {
+			kb, n = n, kb
+		}
+		m, k, c.Sum, ok = e.prepare(c.names, g, kb, n)
+		return m, n, k, ok
+	}
 	g.bp.check(e, c.names.call)
 	if g.epi.kind != epiNone {
 		sameShape(c.names.call, g.c, g.epi.r)

@@ -129,15 +129,16 @@ func (e *Engine) Gemm(tA, tB Op, alpha float32, a, b Matrix, beta float32, c Mat
 	if tB {
 		kb, n = n, kb
 	}
-	b.valid("Gemm B")
+	b.valid(gemmNames.b)
 	e.gemm(gemmNames, &gemmArgs{tA: tA, tB: tB, alpha: alpha, beta: beta, a: a, b: b, c: c}, kb, n)
 }
 
 // callNames name a GEMM entry point and its operands in panic messages
-// (constants, so that a call builds no strings).
-type callNames struct{ call, a, c string }
+// (constants, so that a call builds no strings); b is empty for the calls
+// that take op(B) packed.
+type callNames struct{ call, a, b, c string }
 
-var gemmNames = callNames{"Gemm", "Gemm A", "Gemm C"}
+var gemmNames = callNames{"Gemm", "Gemm A", "Gemm B", "Gemm C"}
 
 // gemm checks the shapes of g, op(B) being kb×n, and runs it: serially or
 // split across the engine's threads. It returns the epilogue's sum: over the

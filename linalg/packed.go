@@ -149,7 +149,7 @@ func (e *Engine) packPanels(a packArgs) {
 	}
 }
 
-var gemmPackedNames = callNames{"GemmPacked", "GemmPacked A", "GemmPacked C"}
+var gemmPackedNames = callNames{"GemmPacked", "GemmPacked A", "", "GemmPacked C"}
 
 // GemmPacked computes C = alpha·op(A)·B + beta·C like Gemm, with op(B)
 // packed by Pack. It runs the same loops and the same split as Gemm, so its
@@ -161,7 +161,7 @@ func (e *Engine) GemmPacked(tA Op, alpha float32, a Matrix, b *Packed, beta floa
 	e.gemm(call.names, &call.g, b.rows, b.cols)
 }
 
-var residualNames = callNames{"Residual", "Residual A", "Residual C"}
+var residualNames = callNames{"Residual", "Residual A", "", "Residual C"}
 
 // Residual computes the residual Dst = R − op(A)·B, with B packed by Pack,
 // and returns Σ Dst², from one pass fused into the GEMM (each thread
@@ -178,7 +178,7 @@ func (e *Engine) Residual(dst, r Matrix, tA Op, a Matrix, b *Packed) float64 {
 	return e.gemm(call.names, &call.g, b.rows, b.cols)
 }
 
-var reluStepNames = callNames{"ReluStep", "ReluStep A", "ReluStep G"}
+var reluStepNames = callNames{"ReluStep", "ReluStep A", "", "ReluStep G"}
 
 // ReluStep is a GEMM fused with ReluDerivUpdate:
 //
