@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync/atomic"
+	"time"
 
 	"github.com/pcgo/pcgo/internal/asm"
 )
@@ -42,6 +43,7 @@ type Engine struct {
 	slots   []partSlot
 	pending atomic.Int32
 	done    chan struct{}
+	forked  time.Time // when fork posted the parts: join spins at least as long as the caller's own part took
 }
 
 // NewEngine returns an Engine configured by opt. It fails if opt.Kernels

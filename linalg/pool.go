@@ -38,10 +38,19 @@ var pool struct {
 	workers atomic.Pointer[[]*worker]
 }
 
-// spinWait is how long an idle worker, or a caller waiting for its parts,
-// spins before it parks. Long enough to bridge the element-wise passes
-// between two GEMMs of a relaxation step, short enough that an idle program
-// stops spinning at once.
+// spinWait is how long an idle worker spins before it parks, and the least
+// a caller waiting for its parts spins. Long enough to bridge the
+// element-wise passes between two GEMMs of a relaxation step, short enough
+// that an idle program stops spinning at once.
+//
+// A caller in join spins longer when its own part took longer: the parts of
+// a call are of equal work, so the others should end about when its own
+// did, and parking on a channel for a part that ends a little later costs a
+// futex wake-up and, now and then, an allocation by the runtime (a parked
+// goroutine's sudog, when the processor's cache of them has run dry). Parts
+// of milliseconds are the rule with the generic kernels. The spin is
+// bounded by the caller's own part, so a worker descheduled by a busy
+// machine costs at most that much spinning before the caller parks.
 const spinWait = 100 * time.Microsecond
 
 // Worker states.
@@ -140,7 +149,7 @@ func claim() (w *worker, parked bool) {
 func (w *worker) loop() {
 	w.state.Store(wIdle)
 	for {
-		if !spinUntil(w.handed) {
+		if !spinUntil(w.handed, spinWait) {
 			// Park, unless a claimer got here first; it then hands over a
 			// slot, so keep waiting for it.
 			if w.state.CompareAndSwap(wIdle, wParked) {
@@ -165,10 +174,10 @@ func (w *worker) loop() {
 
 func (w *worker) handed() bool { return w.job.Load() != nil }
 
-// spinUntil calls cond until it is true, for at most spinWait, and reports
+// spinUntil calls cond until it is true, for at most d, and reports
 // whether cond became true. With one processor (GOMAXPROCS 1) it does not
 // spin: the goroutine it waits for could not run meanwhile.
-func spinUntil(cond func() bool) bool {
+func spinUntil(cond func() bool, d time.Duration) bool {
 	if runtime.GOMAXPROCS(0) < 2 {
 		return cond()
 	}
@@ -180,7 +189,7 @@ func spinUntil(cond func() bool) bool {
 		if i%64 == 0 {
 			if start.IsZero() {
 				start = time.Now()
-			} else if time.Since(start) > spinWait {
+			} else if time.Since(start) > d {
 				return false
 			}
 		}
@@ -193,6 +202,7 @@ func spinUntil(cond func() bool) bool {
 func (e *Engine) fork() {
 	parts := e.call.parts
 	e.pending.Store(int32(parts - 1))
+	e.forked = time.Now()
 	woke := false
 	for p := parts - 1; p >= 1; p-- {
 		s := &e.slots[p]
@@ -227,7 +237,7 @@ func (e *Engine) join() {
 			e.pending.Add(-1)
 		}
 	}
-	if spinUntil(e.forkDone) {
+	if spinUntil(e.forkDone, max(spinWait, time.Since(e.forked))) {
 		return
 	}
 	// Park: set the sleeping bit, unless the count reached zero meanwhile.
