@@ -64,7 +64,9 @@ func (s gemmShape) flops() float64 { return 2 * float64(s.m) * float64(s.n) * fl
 // benchmark's timer stopped). For "avx2" and for gonum's SSE code that is
 // the FMA peak of linalg.MeasurePeak, when this build and CPU have its
 // assembly loop; for "generic", the pure-Go fallback, the scalar Go peak of
-// linalg.MeasureScalarPeak, which no Go kernel can pass.
+// linalg.MeasureScalarPeak, which no Go kernel can pass. On more than one
+// thread it also reports rtt-ns, the round trip of a cache line between two
+// threads (linalg.MeasureRoundTrip), measured right after the run.
 //
 // The benchmarks loop over b.N rather than b.Loop: with b.Loop the first
 // result of each benchmark comes from the run that the testing package
@@ -76,6 +78,14 @@ func reportGFLOPS(b *testing.B, set string, flopsPerOp float64) {
 	b.ReportMetric(gf, "GFLOP/s")
 	if p := peak(set == "generic", runtime.GOMAXPROCS(0)); p > 0 {
 		b.ReportMetric(100*gf/p, "%peak")
+	}
+	// On more than one thread, how far apart the CPUs were just now: a
+	// virtual machine's host may move them about, and a round trip of
+	// 400 ns instead of 100 slows every split call (see README.md).
+	if runtime.GOMAXPROCS(0) > 1 {
+		if rt, err := linalg.MeasureRoundTrip(20 * time.Millisecond); err == nil {
+			b.ReportMetric(float64(rt.Nanoseconds()), "rtt-ns")
+		}
 	}
 }
 

@@ -272,6 +272,19 @@ func TestMeasureScalarPeak(t *testing.T) {
 	require.Equal(t, 1, MeasureScalarPeak(0, time.Millisecond).Threads)
 }
 
+// A round trip needs two processors; it returns, whatever the machine.
+func TestMeasureRoundTrip(t *testing.T) {
+	prev := runtime.GOMAXPROCS(1)
+	_, err := MeasureRoundTrip(time.Millisecond)
+	runtime.GOMAXPROCS(max(prev, 2))
+	defer runtime.GOMAXPROCS(prev)
+	require.ErrorContains(t, err, "GOMAXPROCS ≥ 2")
+	d, err := MeasureRoundTrip(5 * time.Millisecond)
+	require.NoError(t, err)
+	require.Greater(t, d, time.Duration(0))
+	require.Less(t, d, 5*time.Millisecond) // at least one round trip in each round
+}
+
 func TestTimeCall(t *testing.T) {
 	calls := 0
 	d := TimeCall(10*time.Millisecond, func() { calls++; time.Sleep(100 * time.Microsecond) })

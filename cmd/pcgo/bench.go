@@ -98,6 +98,17 @@ func runBench(args []string, out, errOut io.Writer) error {
 		fmt.Fprintf(&row, "  %9s %8.1f %8s", "", peaks[i], "100%")
 	}
 	emit()
+	// How far apart the CPUs are: the cost of every hand-over between
+	// threads, and what makes the all-threads figures vary on a virtual
+	// machine whose CPUs the host moves about.
+	if len(threads) > 1 && runtime.GOMAXPROCS(0) > 1 {
+		rt, err := linalg.MeasureRoundTrip(f.dur)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&row, "%-*s  %27s  %9s", nameW, "round trip between two threads", "", benchDur(rt))
+		emit()
+	}
 	measure := func(name string, flops float64, run func(i int) func()) {
 		fmt.Fprintf(&row, "%-*s", nameW, name)
 		for i := range threads {
@@ -198,8 +209,10 @@ func benchDur(d time.Duration) string {
 		return fmt.Sprintf("%.3g s", d.Seconds())
 	case d >= time.Millisecond:
 		return fmt.Sprintf("%.3g ms", float64(d)/1e6)
-	default:
+	case d >= time.Microsecond:
 		return fmt.Sprintf("%.3g µs", float64(d)/1e3)
+	default:
+		return fmt.Sprintf("%.3g ns", float64(d))
 	}
 }
 

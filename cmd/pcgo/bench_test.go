@@ -1,6 +1,7 @@
 package main
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 
@@ -21,6 +22,9 @@ func TestBench(t *testing.T) {
 	require.Regexp(t, `Learn \(batch 6, T 3\) .* [0-9]+%\n`, out)
 	for _, want := range []string{peak, "1 thread", "2 threads", "gemm F·Wᵀ 6×20×12", "Learn (batch 6, T 3)", "Generate (4 labels, T 40)", "GFLOP/s"} {
 		require.Contains(t, out, want)
+	}
+	if runtime.GOMAXPROCS(0) > 1 {
+		require.Regexp(t, `round trip between two threads +[0-9.]+ [nµm]?s\n`, out)
 	}
 	for _, line := range strings.Split(out, "\n") {
 		require.Equal(t, strings.TrimRight(line, " "), line, "trailing blanks")
