@@ -366,20 +366,38 @@ func TestSplitsAreBitIdentical(t *testing.T) {
 	}
 }
 
-// An engine of more threads than processors still works (and does not spin
-// the only processor away from the goroutine it waits for).
+// An engine of more threads than processors still works, and with one
+// processor nothing spins: the goroutine a spin waits for could not run
+// meanwhile. (Checked by counting the spin's polls, not by timing: a timed
+// bound fails on a slow or emulated machine.)
 func TestMoreThreadsThanProcessors(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	polls := 0
+	require.False(t, spinUntil(func() bool { polls++; return false }, time.Hour))
+	require.Equal(t, 1, polls, "spinUntil polled more than once with GOMAXPROCS 1")
+
 	rng := rand.New(rand.NewPCG(43, 44))
 	a := randMatrix(rng, 50, 256, 0)
 	w := randMatrix(rng, 784, 256, 0)
 	want, got := New(50, 784), New(50, 784)
 	MustEngine(Options{Threads: 1}).Gemm(NoTrans, Trans, 1, a, w, 0, want)
 	e := MustEngine(Options{Threads: 3})
-	start := time.Now()
 	for range 20 {
 		e.Gemm(NoTrans, Trans, 1, a, w, 0, got)
+		require.Equal(t, want.Data, got.Data)
 	}
-	require.Equal(t, want.Data, got.Data)
-	require.Less(t, time.Since(start), 2*time.Second)
+}
+
+// With two processors or more, spinUntil returns as soon as its condition
+// holds and gives up after about d when it never does.
+func TestSpinUntil(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	}
+	polls := 0
+	require.True(t, spinUntil(func() bool { polls++; return polls == 200 }, time.Hour))
+	require.Equal(t, 200, polls)
+	polls = 0
+	require.False(t, spinUntil(func() bool { polls++; return false }, time.Millisecond))
+	require.Greater(t, polls, 64, "gave up before its first clock check")
 }
