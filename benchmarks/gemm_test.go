@@ -81,7 +81,8 @@ func reportGFLOPS(b *testing.B, set string, flopsPerOp float64) {
 	}
 	// On more than one thread, how far apart the CPUs were just now: a
 	// virtual machine's host may move them about, and a round trip of
-	// 400 ns instead of 100 slows every split call (see README.md).
+	// 400 ns instead of 100 slows the calls whose threads hand over often
+	// or share data, such as Learn's (see README.md).
 	if runtime.GOMAXPROCS(0) > 1 {
 		if rt, err := linalg.MeasureRoundTrip(20 * time.Millisecond); err == nil {
 			b.ReportMetric(float64(rt.Nanoseconds()), "rtt-ns")

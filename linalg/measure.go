@@ -124,7 +124,8 @@ func TimeCall(d time.Duration, fn func()) time.Duration {
 // different chiplets (or sockets), a round trip can take several times as
 // long, and a split call's hand-overs and the data its threads pass to each
 // other slow down with it. The result is the median of five rounds, for
-// about d in all. It needs GOMAXPROCS ≥ 2: with one processor the two
+// about d in all (longer on a machine so busy that the two goroutines take
+// turns on one CPU: each round makes at least 256 round trips). It needs GOMAXPROCS ≥ 2: with one processor the two
 // goroutines could not run at once, and it returns an error.
 func MeasureRoundTrip(d time.Duration) (time.Duration, error) {
 	if runtime.GOMAXPROCS(0) < 2 {
@@ -146,15 +147,15 @@ func roundTrips(d time.Duration) time.Duration {
 		v atomic.Int64 // odd: the caller's turn is done; even: the answer
 		_ [64]byte
 	}
-	stop := int64(-1)
-	var stopAt atomic.Int64
-	stopAt.Store(stop)
+	var done atomic.Bool
 	answered := make(chan struct{})
 	go func() {
 		defer close(answered)
+		// done is set only after the caller's last answer, so the odd
+		// value this loop then waits for never comes.
 		for i := int64(1); ; i += 2 {
 			for line.v.Load() != i {
-				if s := stopAt.Load(); s >= 0 && s < i {
+				if done.Load() {
 					return
 				}
 			}
@@ -175,7 +176,7 @@ func roundTrips(d time.Duration) time.Duration {
 		}
 	}
 	el := time.Since(t0)
-	stopAt.Store(2 * n)
+	done.Store(true)
 	<-answered
 	return el / time.Duration(n)
 }
