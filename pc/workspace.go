@@ -209,14 +209,20 @@ func (ws *Workspace) Learn(x, y linalg.Matrix) error {
 	r, f, e := ws.views(b)
 	ws.settle(r, f, e, x, y)
 	ws.errors(r, f, e)
-	// W_i += lr·E_iᵀ·F_{i+1}: independent updates, one split call.
+	ws.updateWeights(e, f)
+	return nil
+}
+
+// updateWeights applies the learning rule to every layer,
+// W_i += lr·E_iᵀ·F_{i+1}: independent updates, one split call. The packed
+// weights are stale after it.
+func (ws *Workspace) updateWeights(e, f []linalg.Matrix) {
 	ws.calls = ws.calls[:0]
 	for i, w := range ws.net.W {
-		ws.calls = append(ws.calls, linalg.GemmCall(linalg.Trans, linalg.NoTrans, cfg.LR, e[i], f[i+1], 1, w))
+		ws.calls = append(ws.calls, linalg.GemmCall(linalg.Trans, linalg.NoTrans, ws.Config.LR, e[i], f[i+1], 1, w))
 	}
 	ws.eng.Run(ws.calls)
 	ws.unpacked = true
-	return nil
 }
 
 // Generate runs the seed's generate on a batch of targets y (B × n_L): clamp
