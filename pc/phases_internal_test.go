@@ -22,9 +22,9 @@ type phaseTimes struct {
 	update time.Duration // the last errors and the weight update
 }
 
-// learnPhased is Learn on a batch the workspace has checked before, with a
-// timer around each phase. It calls the same steps as Learn, in the same
-// order, with the workspace's Config.Tol < 0 (every step runs);
+// learnPhased is Learn on a batch Learn would accept, with a timer around
+// each phase. It calls the same steps as Learn, in the same order, for a
+// workspace whose Config.Tol is negative (the default: every step runs);
 // TestLearnPhasedIsLearn checks that the weights come out the same.
 func (ws *Workspace) learnPhased(x, y linalg.Matrix, pt *phaseTimes) {
 	t0 := time.Now()
