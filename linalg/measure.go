@@ -125,8 +125,9 @@ func TimeCall(d time.Duration, fn func()) time.Duration {
 // long, and a split call's hand-overs and the data its threads pass to each
 // other slow down with it. The result is the median of five rounds, for
 // about d in all (longer on a machine so busy that the two goroutines take
-// turns on one CPU: each round makes at least 256 round trips). It needs GOMAXPROCS ≥ 2: with one processor the two
-// goroutines could not run at once, and it returns an error.
+// turns on one CPU: each round makes at least 256 round trips). It needs
+// GOMAXPROCS ≥ 2: with one processor the two goroutines could not run at
+// once, and it returns an error.
 func MeasureRoundTrip(d time.Duration) (time.Duration, error) {
 	if runtime.GOMAXPROCS(0) < 2 {
 		return 0, errors.New("linalg: a round trip between two threads needs GOMAXPROCS ≥ 2")

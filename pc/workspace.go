@@ -201,8 +201,7 @@ func (ws *Workspace) Learn(x, y linalg.Matrix) error {
 	if y.Rows != x.Rows {
 		return fmt.Errorf("pc: Learn: %d data rows but %d target rows", x.Rows, y.Rows)
 	}
-	cfg := ws.Config
-	if err := cfg.Validate(); err != nil {
+	if err := ws.Config.Validate(); err != nil {
 		return err
 	}
 	ws.packWeights()
