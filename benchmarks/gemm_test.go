@@ -79,10 +79,14 @@ func reportGFLOPS(b *testing.B, set string, flopsPerOp float64) {
 	if p := peak(set == "generic", runtime.GOMAXPROCS(0)); p > 0 {
 		b.ReportMetric(100*gf/p, "%peak")
 	}
-	// On more than one thread, how far apart the CPUs were just now: a
-	// virtual machine's host may move them about, and a round trip of
-	// 400 ns instead of 100 slows the calls whose threads hand over often
-	// or share data, such as Learn's (see README.md).
+	reportRoundTrip(b)
+}
+
+// reportRoundTrip reports, on more than one thread, how far apart the CPUs
+// were just now: a virtual machine's host may move them about, and a round
+// trip of 400 ns instead of 100 slows the calls whose threads hand over
+// often or share data, such as Learn's (see README.md).
+func reportRoundTrip(b *testing.B) {
 	if runtime.GOMAXPROCS(0) > 1 {
 		if rt, err := linalg.MeasureRoundTrip(20 * time.Millisecond); err == nil {
 			b.ReportMetric(float64(rt.Nanoseconds()), "rtt-ns")

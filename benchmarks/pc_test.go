@@ -2,7 +2,10 @@ package benchmarks
 
 import (
 	"math/rand/v2"
+	"runtime"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/pcgo/pcgo/linalg"
 	"github.com/pcgo/pcgo/pc"
@@ -72,4 +75,94 @@ func BenchmarkGenerate(b *testing.B) {
 			reportGFLOPS(b, set, net.GenerateFlops(10, ws.Config.TGen))
 		})
 	}
+}
+
+// BenchmarkLearnTwoCores tells how much of what a 2-thread Learn call falls
+// short of twice its 1-thread speed is the split's doing and how much the
+// machine's. Each iteration runs, on the default kernel set:
+//
+//   - whole: BenchmarkLearn's call (batch 50) on a 1-thread engine;
+//   - split: the same call on a 2-thread engine;
+//   - alone: Learn on one half of the batch (25 rows) on a workspace with its
+//     own copy of the network and a 1-thread engine;
+//   - together: that call and the same on the other half, with a second such
+//     workspace, at once on two goroutines, timed until both are done.
+//
+// The two copies share no data: no cache line passes between their threads,
+// so together against alone is what running on both cores costs by itself
+// (shared caches and memory, the clock, the host). It reports each one's mean
+// ms, split-x = whole/split (the 2-thread speed-up of one call) and copies-x =
+// 2·alone/together (the speed-up of two cores over one on two independent
+// halves), all four in the same placement of the CPUs, and rtt-ns. It needs
+// GOMAXPROCS ≥ 2 (-cpu 2).
+func BenchmarkLearnTwoCores(b *testing.B) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		b.Skip("needs GOMAXPROCS ≥ 2")
+	}
+	net, x, y := seedNet(b)
+	workspace := func(n *pc.Net, rows, threads int) *pc.Workspace {
+		ws, err := pc.NewWorkspace(n, rows, linalg.MustEngine(linalg.Options{Threads: threads}))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return ws
+	}
+	whole := workspace(net.Clone(), 50, 1)
+	split := workspace(net.Clone(), 50, 2)
+	half := [2]*pc.Workspace{workspace(net.Clone(), 25, 1), workspace(net.Clone(), 25, 1)}
+	hx := [2]linalg.Matrix{x.View(0, 0, 25, x.Cols), x.View(25, 0, 25, x.Cols)}
+	hy := [2]linalg.Matrix{y.View(0, 0, 25, y.Cols), y.View(25, 0, 25, y.Cols)}
+	learn := func(ws *pc.Workspace, x, y linalg.Matrix) time.Duration {
+		t := time.Now()
+		if err := ws.Learn(x, y); err != nil {
+			panic(err)
+		}
+		return time.Since(t)
+	}
+	// The second copy runs on its own goroutine, woken by a send on wake
+	// between iterations. The two calls then start together and are timed
+	// until both are done by spinning on flags: a parked goroutine takes
+	// about 100 µs to wake on a virtual machine, which would count in the
+	// pair's time otherwise.
+	wake := make(chan struct{})
+	var ready, run, done atomic.Bool
+	defer close(wake)
+	go func() {
+		for range wake {
+			ready.Store(true)
+			for !run.Load() {
+			}
+			learn(half[1], hx[1], hy[1])
+			done.Store(true)
+		}
+	}()
+	var tWhole, tSplit, tAlone, tTogether time.Duration
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		tWhole += learn(whole, x, y)
+		tSplit += learn(split, x, y)
+		tAlone += learn(half[0], hx[0], hy[0])
+		wake <- struct{}{}
+		for !ready.Load() {
+		}
+		ready.Store(false)
+		t0 := time.Now()
+		run.Store(true)
+		learn(half[0], hx[0], hy[0])
+		for !done.Load() {
+		}
+		tTogether += time.Since(t0)
+		run.Store(false)
+		done.Store(false)
+	}
+	b.StopTimer()
+	ms := func(d time.Duration) float64 { return d.Seconds() * 1e3 / float64(b.N) }
+	b.ReportMetric(ms(tWhole), "whole-ms")
+	b.ReportMetric(ms(tSplit), "split-ms")
+	b.ReportMetric(ms(tAlone), "alone-ms")
+	b.ReportMetric(ms(tTogether), "together-ms")
+	b.ReportMetric(float64(tWhole)/float64(tSplit), "split-x")
+	b.ReportMetric(2*float64(tAlone)/float64(tTogether), "copies-x")
+	reportRoundTrip(b)
 }
