@@ -82,20 +82,20 @@ func BenchmarkGenerate(b *testing.B) {
 // machine's. Each iteration runs, on the default kernel set:
 //
 //   - whole: BenchmarkLearn's call (batch 50) on a 1-thread engine;
-//   - split: the same call on a 2-thread engine;
+//   - split: the same call on an engine of as many threads as -cpu says;
 //   - alone: Learn on one half of the batch (25 rows) on a workspace with its
 //     own copy of the network and a 1-thread engine;
 //   - together: that call and the same on the other half, with a second such
 //     workspace, at once on two goroutines, timed until both are done.
 //
-// The two copies share no data: no cache line passes between their threads,
-// so together against alone is what running on both cores costs by itself
-// (shared caches and memory, the clock, the host). It reports each one's mean
-// ms, split-x = whole/split (the 2-thread speed-up of one call) and copies-x =
-// 2·alone/together (the speed-up of two cores over one on two independent
-// halves), all four in the same placement of the CPUs, and rtt-ns. The split
-// takes as many threads as -cpu says; run it with -cpu 2 (with -cpu 1 both
-// ratios are 1: the copies take turns, and the split is the whole call).
+// The two copies share no data (only the flags that start and end the pair
+// pass between their threads), so together against alone is what running on
+// both cores costs by itself (shared caches and memory, the clock, the host).
+// It reports each one's mean ms, split-x = whole/split (the 2-thread
+// speed-up of one call) and copies-x = 2·alone/together (the speed-up of two
+// cores over one on two independent halves), all four in the same placement
+// of the CPUs, and rtt-ns. Run it with -cpu 2; with -cpu 1 both ratios are
+// about 1 (the copies take turns, and the split is the whole call).
 func BenchmarkLearnTwoCores(b *testing.B) {
 	net, x, y := seedNet(b)
 	workspace := func(n *pc.Net, rows, threads int) *pc.Workspace {
@@ -118,11 +118,12 @@ func BenchmarkLearnTwoCores(b *testing.B) {
 		return time.Since(t)
 	}
 	// The second copy runs on its own goroutine, woken by a send on wake
-	// between iterations. The two calls then start together and are timed
-	// until both are done by spinning on flags: a parked goroutine takes
-	// about 100 µs to wake on a virtual machine, which would count in the
-	// pair's time otherwise. On one processor the spinning yields, so that
-	// the other goroutine can run.
+	// between iterations. The two calls then start together (run) and are
+	// timed until both are done by spinning on flags: a parked goroutine
+	// takes about 100 µs to wake on a virtual machine, which would count in
+	// the pair's time otherwise. On one processor the spinning yields, so
+	// that the other goroutine can run, and the second copy's call starts
+	// only after the first copy's clock does.
 	yield := runtime.GOMAXPROCS(0) < 2
 	await := func(f *atomic.Bool) {
 		for !f.Load() {
