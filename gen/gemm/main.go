@@ -53,26 +53,47 @@ func main() {
 	}
 	avx.Setup()
 	table := avx.MaskTable("gemmMask", 32)
-	shape(mr, 8*nv)
+	shape(mr, 8*nv, oneChainRows(mr, *unrollFlag))
 	gemmTile(mr, nv, *unrollFlag, table)
 	packBN(8*nv, table)
 	packT("packBTAVX2", "B", 8*nv, Y12)
 	packT("packANAVX2", "A", mr, Y12)
+	packARows(mr, Y13, table)
 	packAT(mr, table)
 	Generate()
 }
 
-// shape emits gemmShapeAVX2, so the Go side reads MR and NR from the
-// generated code instead of repeating them.
-func shape(mr, nr int) {
-	TEXT("gemmShapeAVX2", NOSPLIT, "func() (mr, nr int)")
-	Doc("gemmShapeAVX2 returns the micro-tile of gemmTileAVX2 and of the packing routines.")
+// shape emits gemmShapeAVX2, so the Go side reads MR, NR and the kinds of
+// tile (see oneChainRows) from the generated code instead of repeating them.
+func shape(mr, nr, one int) {
+	TEXT("gemmShapeAVX2", NOSPLIT, "func() (mr, nr, one int)")
+	Doc("gemmShapeAVX2 returns the micro-tile of gemmTileAVX2 and of the packing routines,",
+		"and the fewest rows of a tile whose elements gemmTileAVX2 sums in one chain.")
 	r := GP64()
 	MOVQ(U32(mr), r)
 	Store(r, Return("mr"))
 	MOVQ(U32(nr), r)
 	Store(r, Return("nr"))
+	MOVQ(U32(one), r)
+	Store(r, Return("one"))
 	RET()
+}
+
+// twoSets reports whether gemmTile gives a tile of r rows a second set of
+// accumulators for the odd steps: when the registers of the missing rows
+// allow it and the unrolled loop has an even number of steps.
+func twoSets(r, mr, unroll int) bool { return 2*r <= mr && unroll%2 == 0 }
+
+// oneChainRows is the fewest rows of a tile whose elements gemmTile sums in
+// one chain, as full tiles are; tiles of fewer rows sum the even and the odd
+// steps apart and add the two at the end, which can round differently.
+func oneChainRows(mr, unroll int) int {
+	for r := 1; r <= mr; r++ {
+		if !twoSets(r, mr, unroll) {
+			return r
+		}
+	}
+	return mr
 }
 
 // gemmTile emits gemmTileAVX2, the micro-kernel (see Kernels.GemmTile).
@@ -117,7 +138,7 @@ func gemmTile(mr, nv, unroll int, table Mem) {
 		// the missing rows allow, a second set of accumulators takes the odd
 		// steps of the unrolled loop and is added in before the epilogue.
 		sets := 1
-		if 2*r <= mr && unroll%2 == 0 {
+		if twoSets(r, mr, unroll) {
 			sets = 2
 		}
 		accS := func(set, i, v int) VecPhysical { return ys[set*r*nv+i*nv+v] }
@@ -505,6 +526,99 @@ func packT(name, what string, width int, hi VecPhysical) {
 	ADDQ(panelBytes, dst)
 	DECQ(panels)
 	JNE(LabelRef("panel"))
+	avx.Ret()
+}
+
+// packARows emits packARowsAVX2: packANAVX2 for one panel of a run-time
+// number of rows, 4 to MR (a tile that sums in one chain may have fewer rows
+// than MR: see oneChainRows). Rows past the last read it again, and a lane
+// mask then zeroes them, as PackA promises.
+func packARows(mr int, hi VecPhysical, table Mem) {
+	if mr > 8 {
+		panic("packARows: one group of eight rows at most")
+	}
+	TEXT("packARowsAVX2", NOSPLIT, "func(dst, src []float32, ld, k8, rows int)")
+	Pragma("noescape")
+	avx.DocRef("packA",
+		fmt.Sprintf("packARowsAVX2 packs one panel of rows rows of src (row stride ld, 4 ≤ rows ≤ %d):", mr),
+		fmt.Sprintf("panel step p holds element p of each row, %d values, zero past rows. It fills the", mr),
+		"steps p < k8 (a multiple of 8, ≥ 8); the caller packs the others.",
+	)
+	dst := Load(Param("dst").Base(), GP64())
+	r0 := Load(Param("src").Base(), GP64())
+	ld := Load(Param("ld"), GP64())
+	SHLQ(U8(2), ld)
+	ld3 := GP64()
+	LEAQ(Mem{Base: ld, Index: ld, Scale: 2}, ld3)
+	cnt := Load(Param("k8"), GP64())
+	SHRQ(U8(3), cnt)
+	last := Load(Param("rows"), GP64())
+	Comment("keep = gemmMask[32−rows:]: all ones in the lanes of the rows.")
+	keep := Y12
+	if hi == keep {
+		panic("packARows: hi and keep share a register")
+	}
+	tab, off := GP64(), GP64()
+	LEAQ(table, tab)
+	MOVQ(U32(32), off)
+	SUBQ(last, off)
+	VMOVUPS(Mem{Base: tab, Index: off, Scale: 4}, keep)
+	DECQ(last)
+	Comment("Rows 4 and on: one pointer each, to row min(i, rows−1).")
+	ptr := make([]Register, 8)
+	for i := 4; i < mr; i++ {
+		j := GP64()
+		MOVQ(U32(i), j)
+		CMPQ(last, j)
+		CMOVQLT(last, j)
+		IMULQ(ld, j)
+		ADDQ(r0, j)
+		ptr[i] = j
+	}
+	rowAddr := func(i, disp int) Mem {
+		i = min(i, mr-1)
+		switch i {
+		case 0:
+			return Mem{Base: r0, Disp: disp}
+		case 1:
+			return Mem{Base: r0, Index: ld, Scale: 1, Disp: disp}
+		case 2:
+			return Mem{Base: r0, Index: ld, Scale: 2, Disp: disp}
+		case 3:
+			return Mem{Base: r0, Index: ld3, Scale: 1, Disp: disp}
+		default:
+			return Mem{Base: ptr[i], Disp: disp}
+		}
+	}
+	x := []VecPhysical{Y0, Y1, Y2, Y3}
+	t := []VecPhysical{Y4, Y5, Y6, Y7}
+	o := []VecPhysical{Y8, Y9, Y10, Y11}
+	Label("block")
+	for half := 0; half < 2; half++ {
+		for i := range x {
+			VMOVUPS(rowAddr(i, 16*half), x[i].AsX())
+			VINSERTF128(U8(1), rowAddr(i+4, 16*half), x[i], x[i])
+		}
+		VUNPCKLPS(x[1], x[0], t[0])
+		VUNPCKHPS(x[1], x[0], t[1])
+		VUNPCKLPS(x[3], x[2], t[2])
+		VUNPCKHPS(x[3], x[2], t[3])
+		VSHUFPS(U8(0x44), t[2], t[0], o[0])
+		VSHUFPS(U8(0xEE), t[2], t[0], o[1])
+		VSHUFPS(U8(0x44), t[3], t[1], o[2])
+		VSHUFPS(U8(0xEE), t[3], t[1], o[3])
+		for q := 0; q < 4; q++ {
+			VANDPS(keep, o[q], o[q])
+			storeMR(mr, o[q], hi, Mem{Base: dst, Disp: 4 * mr * (4*half + q)})
+		}
+	}
+	ADDQ(U8(32), r0)
+	for i := 4; i < mr; i++ {
+		ADDQ(U8(32), ptr[i])
+	}
+	ADDQ(U32(4*8*mr), dst)
+	DECQ(cnt)
+	JNE(LabelRef("block"))
 	avx.Ret()
 }
 

@@ -21,6 +21,11 @@
 // micro-kernel. The shape was measured against 5×16, 4×24 and 8×8 on the
 // predictive-coding shapes (batch 50): 6×16 was fastest, and its 2-row
 // remainder tile runs at full speed with a second set of accumulators.
+// That second set sums the odd steps apart, so tiles of 1 to 3 rows round
+// differently from tiles of 4 to 6 ([Kernels.OneChainRows]): a GEMM split
+// by rows between threads keeps every row in a tile of its kind, and the
+// partial panels of 4 and 5 rows that such splits make are packed in
+// assembly too.
 //
 // The set is chosen once, at start-up ([Default]): the purego build tag
 // compiles the assembly out; otherwise the environment variable

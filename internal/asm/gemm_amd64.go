@@ -4,8 +4,9 @@
 
 package asm
 
-// gemmShapeAVX2 returns the micro-tile of gemmTileAVX2 and of the packing routines.
-func gemmShapeAVX2() (mr int, nr int)
+// gemmShapeAVX2 returns the micro-tile of gemmTileAVX2 and of the packing routines,
+// and the fewest rows of a tile whose elements gemmTileAVX2 sums in one chain.
+func gemmShapeAVX2() (mr int, nr int, one int)
 
 // gemmTileAVX2 computes one 6×16 micro-tile of C from packed panels:
 //
@@ -43,6 +44,14 @@ func packBTAVX2(dst []float32, src []float32, ld int, k int, k8 int, panels int)
 //
 //go:noescape
 func packANAVX2(dst []float32, src []float32, ld int, k int, k8 int, panels int)
+
+// packARowsAVX2 packs one panel of rows rows of src (row stride ld, 4 ≤ rows ≤ 6):
+// panel step p holds element p of each row, 6 values, zero past rows. It fills the
+// steps p < k8 (a multiple of 8, ≥ 8); the caller packs the others.
+// See packA in generic.go for the reference implementation.
+//
+//go:noescape
+func packARowsAVX2(dst []float32, src []float32, ld int, k8 int, rows int)
 
 // packATAVX2 packs op(A) = Aᵀ, A being k×m with row stride lda, into ⌈m/6⌉ panels
 // of k·6 values, zero-padding the rows of op(A) past m. k and m must be ≥ 1.

@@ -70,12 +70,14 @@ DATA gemmMask<>+248(SB)/4, $0x00000000
 DATA gemmMask<>+252(SB)/4, $0x00000000
 GLOBL gemmMask<>(SB), RODATA|NOPTR, $256
 
-// func gemmShapeAVX2() (mr int, nr int)
-TEXT ·gemmShapeAVX2(SB), NOSPLIT, $0-16
+// func gemmShapeAVX2() (mr int, nr int, one int)
+TEXT ·gemmShapeAVX2(SB), NOSPLIT, $0-24
 	MOVQ $0x00000006, AX
 	MOVQ AX, mr+0(FP)
 	MOVQ $0x00000010, AX
 	MOVQ AX, nr+8(FP)
+	MOVQ $0x00000004, AX
+	MOVQ AX, one+16(FP)
 	RET
 
 // func gemmTileAVX2(kc int, a []float32, b []float32, c []float32, ldc int, mr int, nr int, alpha float32, beta float32)
@@ -1960,6 +1962,111 @@ block0:
 	ADDQ   SI, AX
 	DECQ   R8
 	JNE    panel
+	VZEROUPPER
+	RET
+
+// func packARowsAVX2(dst []float32, src []float32, ld int, k8 int, rows int)
+// Requires: AVX, CMOV
+TEXT ·packARowsAVX2(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), CX
+	MOVQ ld+48(FP), DX
+	SHLQ $0x02, DX
+	LEAQ (DX)(DX*2), BX
+	MOVQ k8+56(FP), SI
+	SHRQ $0x03, SI
+	MOVQ rows+64(FP), DI
+
+	// keep = gemmMask[32−rows:]: all ones in the lanes of the rows.
+	LEAQ    gemmMask<>+0(SB), R8
+	MOVQ    $0x00000020, R9
+	SUBQ    DI, R9
+	VMOVUPS (R8)(R9*4), Y12
+	DECQ    DI
+
+	// Rows 4 and on: one pointer each, to row min(i, rows−1).
+	MOVQ    $0x00000004, R8
+	CMPQ    DI, R8
+	CMOVQLT DI, R8
+	IMULQ   DX, R8
+	ADDQ    CX, R8
+	MOVQ    $0x00000005, R9
+	CMPQ    DI, R9
+	CMOVQLT DI, R9
+	IMULQ   DX, R9
+	ADDQ    CX, R9
+
+block:
+	VMOVUPS      (CX), X0
+	VINSERTF128  $0x01, (R8), Y0, Y0
+	VMOVUPS      (CX)(DX*1), X1
+	VINSERTF128  $0x01, (R9), Y1, Y1
+	VMOVUPS      (CX)(DX*2), X2
+	VINSERTF128  $0x01, (R9), Y2, Y2
+	VMOVUPS      (CX)(BX*1), X3
+	VINSERTF128  $0x01, (R9), Y3, Y3
+	VUNPCKLPS    Y1, Y0, Y4
+	VUNPCKHPS    Y1, Y0, Y5
+	VUNPCKLPS    Y3, Y2, Y6
+	VUNPCKHPS    Y3, Y2, Y7
+	VSHUFPS      $0x44, Y6, Y4, Y8
+	VSHUFPS      $0xee, Y6, Y4, Y9
+	VSHUFPS      $0x44, Y7, Y5, Y10
+	VSHUFPS      $0xee, Y7, Y5, Y11
+	VANDPS       Y12, Y8, Y8
+	VMOVUPS      X8, (AX)
+	VEXTRACTF128 $0x01, Y8, X13
+	VMOVQ        X13, 16(AX)
+	VANDPS       Y12, Y9, Y9
+	VMOVUPS      X9, 24(AX)
+	VEXTRACTF128 $0x01, Y9, X13
+	VMOVQ        X13, 40(AX)
+	VANDPS       Y12, Y10, Y10
+	VMOVUPS      X10, 48(AX)
+	VEXTRACTF128 $0x01, Y10, X13
+	VMOVQ        X13, 64(AX)
+	VANDPS       Y12, Y11, Y11
+	VMOVUPS      X11, 72(AX)
+	VEXTRACTF128 $0x01, Y11, X13
+	VMOVQ        X13, 88(AX)
+	VMOVUPS      16(CX), X0
+	VINSERTF128  $0x01, 16(R8), Y0, Y0
+	VMOVUPS      16(CX)(DX*1), X1
+	VINSERTF128  $0x01, 16(R9), Y1, Y1
+	VMOVUPS      16(CX)(DX*2), X2
+	VINSERTF128  $0x01, 16(R9), Y2, Y2
+	VMOVUPS      16(CX)(BX*1), X3
+	VINSERTF128  $0x01, 16(R9), Y3, Y3
+	VUNPCKLPS    Y1, Y0, Y4
+	VUNPCKHPS    Y1, Y0, Y5
+	VUNPCKLPS    Y3, Y2, Y6
+	VUNPCKHPS    Y3, Y2, Y7
+	VSHUFPS      $0x44, Y6, Y4, Y8
+	VSHUFPS      $0xee, Y6, Y4, Y9
+	VSHUFPS      $0x44, Y7, Y5, Y10
+	VSHUFPS      $0xee, Y7, Y5, Y11
+	VANDPS       Y12, Y8, Y8
+	VMOVUPS      X8, 96(AX)
+	VEXTRACTF128 $0x01, Y8, X13
+	VMOVQ        X13, 112(AX)
+	VANDPS       Y12, Y9, Y9
+	VMOVUPS      X9, 120(AX)
+	VEXTRACTF128 $0x01, Y9, X13
+	VMOVQ        X13, 136(AX)
+	VANDPS       Y12, Y10, Y10
+	VMOVUPS      X10, 144(AX)
+	VEXTRACTF128 $0x01, Y10, X13
+	VMOVQ        X13, 160(AX)
+	VANDPS       Y12, Y11, Y11
+	VMOVUPS      X11, 168(AX)
+	VEXTRACTF128 $0x01, Y11, X13
+	VMOVQ        X13, 184(AX)
+	ADDQ         $0x20, CX
+	ADDQ         $0x20, R8
+	ADDQ         $0x20, R9
+	ADDQ         $0x000000c0, AX
+	DECQ         SI
+	JNE          block
 	VZEROUPPER
 	RET
 

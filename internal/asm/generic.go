@@ -12,6 +12,7 @@ var Generic = &Kernels{
 	Name:            "generic",
 	MR:              genericMR,
 	NR:              genericNR,
+	OneChainRows:    1,
 	GemmTile:        gemmTileGeneric,
 	PackA:           func(dst, a []float32, lda int, trans bool, m, k int) { packA(dst, a, lda, trans, m, k, genericMR) },
 	PackB:           func(dst, b []float32, ldb int, trans bool, k, n int) { packB(dst, b, ldb, trans, k, n, genericNR) },

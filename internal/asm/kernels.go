@@ -16,6 +16,16 @@ type Kernels struct {
 	// columns of C. PackA and PackB write panels in that geometry.
 	MR, NR int
 
+	// OneChainRows is the fewest rows of a tile whose elements GemmTile
+	// sums in one chain of multiply-adds over p, as it does full tiles. A
+	// tile of fewer rows may sum the even and the odd steps apart and add
+	// the two at the end (more chains in flight), which can round
+	// differently. So tiles of the same kind, one chain or two, give the same
+	// bits for the same values, whatever their rows: a GEMM may be split
+	// between threads by rows, bit for bit, as long as every row stays in a
+	// tile of its kind.
+	OneChainRows int
+
 	// GemmTile computes one micro-tile of C from a packed A panel (kc×MR
 	// values, MR per step of p) and a packed B panel (kc×NR values):
 	//

@@ -353,6 +353,61 @@ func TestGemmTileAgainstFloat64(t *testing.T) {
 	}
 }
 
+// TestGemmTileKinds checks Kernels.OneChainRows: a row of C comes out of
+// GemmTile with the same bits in every tile of its kind, one chain (at least
+// OneChainRows rows) or two (fewer), whatever the tile's other rows, its
+// width, alpha and beta.
+func TestGemmTileKinds(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	for _, k := range Available() {
+		require.GreaterOrEqual(t, k.OneChainRows, 1, k.Name)
+		require.LessOrEqual(t, k.OneChainRows, k.MR, k.Name)
+		for _, kc := range []int{0, 1, 3, 4, 5, 9, 50, 64, 255, 264} {
+			a := make([]float32, kc*k.MR)
+			b := make([]float32, kc*k.NR)
+			fillRand(rng, a)
+			fillRand(rng, b)
+			nr := 1 + rng.IntN(k.NR)
+			alpha := []float32{1, 0.5}[rng.IntN(2)]
+			beta := []float32{0, 1, -0.25}[rng.IntN(3)]
+			c0 := make([]float32, k.MR*k.NR)
+			fillRand(rng, c0)
+			// tile returns row i of C from a tile of mr rows starting at row
+			// top of the panel (its A panel shifted by top rows).
+			tile := func(top, mr, i int) []float32 {
+				c := append([]float32(nil), c0...)
+				shifted := make([]float32, kc*k.MR)
+				for p := 0; p < kc; p++ {
+					for r := 0; r+top < k.MR; r++ {
+						shifted[p*k.MR+r] = a[p*k.MR+r+top]
+					}
+				}
+				k.GemmTile(kc, shifted, b, c[top*k.NR:], k.NR, mr, nr, alpha, beta)
+				return c[(top+i)*k.NR : (top+i)*k.NR+nr]
+			}
+			// Every row i, in every tile of each kind that holds it.
+			for i := 0; i < k.MR; i++ {
+				var want [2][]float32
+				for top := 0; top <= i; top++ {
+					for mr := i - top + 1; top+mr <= k.MR; mr++ {
+						kind := 0
+						if mr < k.OneChainRows {
+							kind = 1
+						}
+						got := tile(top, mr, i-top)
+						name := fmt.Sprintf("%s kc=%d nr=%d: row %d in a %d-row tile from row %d", k.Name, kc, nr, i, mr, top)
+						if want[kind] == nil {
+							want[kind] = got
+							continue
+						}
+						requireSame(t, want[kind], got, name)
+					}
+				}
+			}
+		}
+	}
+}
+
 // gemmTol bounds the rounding error of a float32 dot product of length k
 // whose terms have absolute sum abs: FMA and the summation order change
 // which roundings happen, not how many.
