@@ -34,6 +34,7 @@ type Engine struct {
 	blk     blocking
 	bufs    [][]float32 // one packing buffer per part of a split call
 	sums    []partSum   // each part's epilogue sum
+	subs    []*Engine   // each part's one-thread engine for Do (threads > 1)
 
 	// A split call in flight (pool.go): its posted parts, the parts not
 	// yet done (with sleepingBit set once the caller parked waiting for
@@ -74,6 +75,11 @@ func NewEngine(opt Options) (*Engine, error) {
 	if threads > 1 {
 		e.slots = make([]partSlot, threads)
 		e.done = make(chan struct{}, 1)
+		e.subs = make([]*Engine, threads)
+		for p := range e.subs {
+			// Part p's engine for Do: its packing buffer is part p's.
+			e.subs[p] = &Engine{k: k, threads: 1, blk: e.blk, bufs: e.bufs[p : p+1], sums: make([]partSum, 1)}
+		}
 		ensureWorkers(threads - 1)
 	}
 	return e, nil

@@ -57,6 +57,11 @@ type gemmArgs struct {
 	bp          *Packed
 	bj          int
 	epi         epilogue
+	// even, set for a call restricted to rows (Call.Rows), cuts the rows of
+	// C into micro-tiles as evenly as they go instead of MR at a time, so
+	// that no tile has fewer rows than the kernels sum in one chain (see
+	// tiling).
+	even bool
 	// tail, when it has rows, is a part's share of a partial last row tile:
 	// rows of C below the block's, fewer than MR, computed for their
 	// columns j0 … j1−1 only, in the same loops as the block, while each B
@@ -180,7 +185,13 @@ func (e *Engine) prepare(names callNames, g *gemmArgs, kb, n int) (m, k int, sum
 	}
 	if k == 0 || g.alpha == 0 {
 		e.Scale(g.beta, g.c)
-		return m, k, g.epi.run(e.k, g.c, 0, n), false
+		sum = g.epi.run(e.k, g.c, 0, n)
+		if t := &g.tail; t.c.Rows > 0 && t.j0 < t.j1 {
+			// A call restricted to rows (Call.Rows) with a tail of its own.
+			e.Scale(g.beta, t.c.View(0, t.j0, t.c.Rows, t.j1-t.j0))
+			sum += t.epi.run(e.k, t.c, t.j0, t.j1)
+		}
+		return m, k, sum, false
 	}
 	return m, k, 0, true
 }
@@ -337,6 +348,7 @@ func (e *Engine) gemmBlocked(g *gemmArgs, buf []float32) float64 {
 		ncBlock = n
 	}
 	ldc := g.c.Stride
+	ts := blk.tiling(m, g.even)
 	for jc := 0; jc < n; jc += ncBlock {
 		nc := min(ncBlock, n-jc)
 		for pc := 0; pc < kk; pc += blk.kc {
@@ -351,31 +363,31 @@ func (e *Engine) gemmBlocked(g *gemmArgs, buf []float32) float64 {
 			} else {
 				k.PackB(bpack, g.b.Data[opOffset(g.b, g.tB, pc, jc):], g.b.Stride, bool(g.tB), kc, nc)
 			}
-			for ic := 0; ic < m || ic == 0 && tr > 0; ic += blk.mc {
-				mc := min(blk.mc, m-ic)
-				if mc > 0 {
-					k.PackA(apack, g.a.Data[opOffset(g.a, g.tA, ic, pc):], g.a.Stride, bool(g.tA), mc, kc)
-				}
+			// mc blocks of rows: runs of up to mc/MR tiles, one A panel each.
+			perBlock := blk.mc / blk.mr
+			for t0 := 0; t0 < ts.n || t0 == 0 && tr > 0; t0 += perBlock {
+				t1 := min(ts.n, t0+perBlock)
+				e.packTiles(apack, g, ts, t0, t1, pc, kc)
 				// The tail's A panel follows the block's (one mc block:
-				// ic == 0 is the only pass).
-				tap := apack[(mc+blk.mr-1)/blk.mr*kc*blk.mr:]
+				// t0 == 0 is the only pass).
+				tap := apack[(t1-t0)*kc*blk.mr:]
 				if tr > 0 {
 					k.PackA(tap, g.tail.a.Data[opOffset(g.tail.a, g.tA, 0, pc):], g.tail.a.Stride, bool(g.tA), tr, kc)
 				}
 				for jr := 0; jr < nc; jr += blk.nr {
 					bpr := bp[(jr/blk.nr)*kc*blk.nr:]
 					nr := min(blk.nr, nc-jr)
-					for ir := 0; ir < mc; ir += blk.mr {
-						ap := apack[(ir/blk.mr)*kc*blk.mr:]
-						off := (ic+ir)*ldc + jc + jr
-						k.GemmTile(kc, ap, bpr, g.c.Data[off:], ldc, min(blk.mr, mc-ir), nr, g.alpha, beta)
+					for t := t0; t < t1; t++ {
+						i, rows := ts.tile(t)
+						ap := apack[(t-t0)*kc*blk.mr:]
+						k.GemmTile(kc, ap, bpr, g.c.Data[i*ldc+jc+jr:], ldc, rows, nr, g.alpha, beta)
 					}
 					if j := jc + jr; tr > 0 && j >= g.tail.j0 && j < g.tail.j1 {
 						k.GemmTile(kc, tap, bpr, g.tail.c.Data[j:], g.tail.c.Stride, tr, min(nr, g.tail.j1-j), g.alpha, beta)
 					}
 				}
-				if ic+blk.mc >= m {
-					break // with a tail, mc covers the block (m ≤ mc − MR)
+				if t1 == ts.n {
+					break // with a tail, one mc block covers the block (m ≤ mc − MR)
 				}
 			}
 		}
@@ -388,6 +400,76 @@ func (e *Engine) gemmBlocked(g *gemmArgs, buf []float32) float64 {
 		}
 	}
 	return sum
+}
+
+// tiling is how the driver cuts the m rows of a block of C into n
+// micro-tiles, ⌈m/MR⌉ of them: MR rows each and the last the rest, or, when
+// even, base+1 rows each for the first extra tiles and base for the others.
+// Kernels may sum the elements of a tile of few rows differently from a
+// full tile's (asm.Kernels.OneChainRows), so a restricted call (Call.Rows),
+// whose rows are all of the full tiles' kind, cuts them evenly; the plain
+// cut defines the bits of every other call.
+type tiling struct {
+	m, n, mr    int
+	even        bool
+	base, extra int
+}
+
+func (b blocking) tiling(m int, even bool) tiling {
+	t := tiling{m: m, n: (m + b.mr - 1) / b.mr, mr: b.mr, even: even}
+	if even && t.n > 0 {
+		t.base, t.extra = m/t.n, m%t.n
+	}
+	return t
+}
+
+// tile returns the first row of tile i and its number of rows.
+func (t tiling) tile(i int) (row, rows int) {
+	switch {
+	case !t.even:
+		return i * t.mr, min(t.mr, t.m-i*t.mr)
+	case i < t.extra:
+		return i * (t.base + 1), t.base + 1
+	default:
+		return i*t.base + t.extra, t.base
+	}
+}
+
+// fullTiles returns how many tiles from the first have MR rows each.
+func (t tiling) fullTiles() int {
+	switch {
+	case !t.even:
+		return t.m / t.mr
+	case t.base == t.mr:
+		return t.n
+	case t.base+1 == t.mr:
+		return t.extra
+	default:
+		return 0
+	}
+}
+
+// packTiles packs op(A)'s tiles t0 … t1−1 of the block of g, for the kc steps
+// from pc, into consecutive panels of apack, one a tile: the plain tiles
+// (and the even ones of MR rows, which come first) with one PackA call.
+func (e *Engine) packTiles(apack []float32, g *gemmArgs, ts tiling, t0, t1, pc, kc int) {
+	if t0 >= t1 {
+		return
+	}
+	mr := e.blk.mr
+	full := max(t0, min(t1, ts.fullTiles())) // tiles t0 … full−1: MR rows each
+	if !ts.even {
+		full = t1 // and the last, partial one: PackA pads its panel
+	}
+	if full > t0 {
+		i0, _ := ts.tile(t0)
+		i1, rows := ts.tile(full - 1)
+		e.k.PackA(apack, g.a.Data[opOffset(g.a, g.tA, i0, pc):], g.a.Stride, bool(g.tA), i1+rows-i0, kc)
+	}
+	for t := full; t < t1; t++ {
+		i, rows := ts.tile(t)
+		e.k.PackA(apack[(t-t0)*kc*mr:], g.a.Data[opOffset(g.a, g.tA, i, pc):], g.a.Stride, bool(g.tA), rows, kc)
+	}
 }
 
 // opOffset is the index in x.Data of element (i, j) of op(x).

@@ -33,6 +33,12 @@ import (
 // The spinning loops never call runtime.Gosched: measured, a yield in the
 // worker's loop (through the scheduler's global queue) added 3–5 µs to
 // every hand-over.
+//
+// A task (Engine.Do) has parts of milliseconds, one a thread: a worker that
+// ran one spins a quarter of its part's time before it parks, as the other
+// parts may end that much later, and the caller waits up to spinWait for a
+// worker still busy with a part it took over from it, rather than run a
+// whole part more itself.
 var pool struct {
 	mu      sync.Mutex
 	workers atomic.Pointer[[]*worker]
@@ -93,6 +99,7 @@ type splitCall struct {
 	alongN bool
 	pk     packArgs // kind == callPack
 	batch  []Call   // kind == callBatch, split as Engine.batch says
+	task   Task     // kind == callTask
 }
 
 type callKind uint8
@@ -101,6 +108,7 @@ const (
 	callGemm callKind = iota
 	callPack
 	callBatch
+	callTask
 )
 
 // ensureWorkers starts workers until the pool has at least n.
@@ -148,8 +156,9 @@ func claim() (w *worker, parked bool) {
 
 func (w *worker) loop() {
 	w.state.Store(wIdle)
+	spin := spinWait
 	for {
-		if !spinUntil(w.handed, spinWait) {
+		if !spinUntil(w.handed, spin) {
 			// Park, unless a claimer got here first; it then hands over a
 			// slot, so keep waiting for it.
 			if w.state.CompareAndSwap(wIdle, wParked) {
@@ -160,9 +169,20 @@ func (w *worker) loop() {
 			}
 		}
 		s := w.job.Swap(nil)
+		spin = spinWait
 		if s.state.CompareAndSwap(slotPosted, slotTaken) {
 			e := s.e
-			e.runPart(s.part)
+			if e.call.kind == callTask {
+				// A task's parts take milliseconds, and the others may end
+				// that much later than this one: wait for the caller's next
+				// call longer, as a parked worker costs a wake-up or, if
+				// the caller runs the next part itself, a whole part.
+				t0 := time.Now()
+				e.runPart(s.part)
+				spin = max(spinWait, time.Since(t0)/4)
+			} else {
+				e.runPart(s.part)
+			}
 			w.state.Store(wIdle) // free before the caller learns it is done
 			e.partDone()
 			continue
@@ -209,6 +229,11 @@ func (e *Engine) fork() {
 		s.e, s.part = e, p
 		s.state.Store(slotPosted)
 		w, parked := claim()
+		if w == nil && e.call.kind == callTask {
+			// A task's part is long: a worker still finishing a short
+			// part (or one the caller ran itself) is worth a short wait.
+			spinUntil(func() bool { w, parked = claim(); return w != nil }, spinWait)
+		}
 		if w == nil {
 			continue // join runs it
 		}
@@ -280,5 +305,7 @@ func (e *Engine) runPart(p int) {
 		e.runBatchPart(p)
 	case callPack:
 		e.packPanels(c.pk.part(p, c.parts))
+	case callTask:
+		c.task.RunPart(p, e.subs[p])
 	}
 }

@@ -1,0 +1,218 @@
+package linalg
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestRowPartsCoverTheRows: the parts of every batch on every thread count
+// take each row once; each part's run of rows is cut by even tiles that
+// all sum in one chain, as full tiles do; the rows of a last tile that sums
+// apart go whole to the first part; there are no more parts than threads,
+// and more than one whenever the rows allow it.
+func TestRowPartsCoverTheRows(t *testing.T) {
+	for _, set := range KernelSets() {
+		for threads := 1; threads <= 5; threads++ {
+			e := MustEngine(Options{Kernels: set, Threads: threads})
+			mr, one := e.blk.mr, e.k.OneChainRows
+			var parts []RowPart
+			for m := 0; m <= 130; m++ {
+				parts = e.RowParts(m, parts)
+				name := fmt.Sprintf("%s, %d threads, %d rows: %v", set, threads, m, parts)
+				require.NotEmpty(t, parts, name)
+				require.LessOrEqual(t, len(parts), threads, name)
+				body := m - m%mr
+				if m%mr >= one {
+					body = m
+				}
+				if len(parts) == 1 {
+					want := RowPart{Lo: 0, Hi: m}
+					if body > 0 && body < m {
+						want = RowPart{Lo: 0, Hi: body, T0: body, T1: m}
+					}
+					require.Equal(t, want, parts[0], name)
+					continue
+				}
+				seen := make([]int, m)
+				for p, rp := range parts {
+					require.Less(t, rp.Lo, rp.Hi, name)
+					require.LessOrEqual(t, rp.Hi, body, name)
+					if p == 0 && body < m {
+						require.Equal(t, [2]int{body, m}, [2]int{rp.T0, rp.T1}, name)
+					} else {
+						require.Equal(t, rp.T0, rp.T1, name)
+					}
+					ts := e.blk.tiling(rp.Hi-rp.Lo, true)
+					for i := 0; i < ts.n; i++ {
+						_, rows := ts.tile(i)
+						require.GreaterOrEqual(t, rows, one, "%s: part %d, tile %d", name, p, i)
+						require.LessOrEqual(t, rows, mr, "%s: part %d, tile %d", name, p, i)
+					}
+					for i := rp.Lo; i < rp.Hi; i++ {
+						seen[i]++
+					}
+					for i := rp.T0; i < rp.T1; i++ {
+						seen[i]++
+					}
+					require.Equal(t, rp.Hi-rp.Lo+rp.T1-rp.T0, rp.Rows(), name)
+				}
+				for i, n := range seen {
+					require.Equal(t, 1, n, "%s: row %d", name, i)
+				}
+			}
+		}
+	}
+	if e, err := NewEngine(Options{Kernels: "avx2", Threads: 2}); err == nil && e.blk.mr == 6 && e.k.OneChainRows == 4 {
+		// The seed's batch: 23 rows and the last 2 against 25.
+		require.Equal(t, []RowPart{{0, 23, 48, 50}, {23, 48, 0, 0}}, e.RowParts(50, nil))
+	}
+}
+
+// TestRowsIsTheWholeCall: a call restricted to each part's rows computes
+// them with the bits of the whole call, for every kind of call, A as
+// stored and transposed, and shapes with and without a last tile that sums
+// apart, beyond one mc block of rows, k = 0 included; the parts' sums add
+// up to the whole call's.
+func TestRowsIsTheWholeCall(t *testing.T) {
+	rng := rand.New(rand.NewPCG(41, 42))
+	kinds := []string{"gemm", "gemmu", "residual", "relustep"}
+	ms := []int{8, 10, 13, 25, 49, 50, 51, 100, 131, 250}
+	for _, set := range KernelSets() {
+		one := MustEngine(Options{Kernels: set, Threads: 1})
+		for trial := 0; trial < 60; trial++ {
+			m := ms[rng.IntN(len(ms))]
+			n := []int{1, 10, 16, 64, 100}[rng.IntN(5)]
+			k := []int{0, 3, 10, 64, 300}[rng.IntN(5)]
+			bc := batchCase{kind: kinds[rng.IntN(len(kinds))], tA: Op(rng.IntN(2) == 1)}
+			if bc.tA {
+				bc.a = randMatrix(rng, k, m, rng.IntN(2))
+			} else {
+				bc.a = randMatrix(rng, m, k, rng.IntN(2))
+			}
+			bc.w = randMatrix(rng, n, k, rng.IntN(2))
+			bc.p = NewPacked(one, Trans, n, k)
+			one.Pack(bc.p, Trans, bc.w)
+			bc.r, bc.e, bc.f, bc.c = randMatrix(rng, m, n, 0), randMatrix(rng, m, n, 0), New(m, n), randMatrix(rng, m, n, 0)
+			whole := bc.clone()
+			calls := []Call{whole.call()}
+			one.Run(calls)
+			for threads := 2; threads <= 4; threads++ {
+				parts := MustEngine(Options{Kernels: set, Threads: threads}).RowParts(m, nil)
+				got := bc.clone()
+				var sum float64
+				for _, rp := range parts {
+					c := []Call{got.call().Rows(rp)}
+					one.Run(c)
+					sum += c[0].Sum
+				}
+				name := fmt.Sprintf("%s %s tA=%v %d×%d×%d on %v", set, bc.kind, bc.tA, m, n, k, parts)
+				require.Equal(t, whole.c.Data, got.c.Data, name)
+				require.Equal(t, whole.r.Data, got.r.Data, name)
+				require.Equal(t, whole.f.Data, got.f.Data, name)
+				require.InDelta(t, calls[0].Sum, sum, 1e-5*calls[0].Sum+1e-9, name)
+			}
+		}
+	}
+}
+
+func TestRowsChecksThePart(t *testing.T) {
+	c := GemmCall(NoTrans, NoTrans, 1, New(10, 3), New(3, 4), 0, New(10, 4))
+	for _, rp := range []RowPart{{-1, 2, 0, 0}, {3, 2, 0, 0}, {0, 11, 0, 0}, {0, 4, 3, 5}, {0, 4, 8, 11}, {2, 2, 8, 9}, {0, 4, 6, 5}} {
+		require.Panics(t, func() { c.Rows(rp) }, "%v", rp)
+	}
+	require.NotPanics(t, func() { c.Rows(RowPart{0, 4, 8, 10}) })
+}
+
+// partLog is a Task that records which parts ran, how often, with which
+// engine.
+type partLog struct {
+	mu   sync.Mutex
+	runs [8]int
+	subs [8]*Engine
+	busy atomic.Int32 // parts running now
+	most atomic.Int32 // most parts running at once
+}
+
+func (l *partLog) RunPart(p int, sub *Engine) {
+	n := l.busy.Add(1)
+	for {
+		m := l.most.Load()
+		if n <= m || l.most.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	l.mu.Lock()
+	l.runs[p]++
+	l.subs[p] = sub
+	l.mu.Unlock()
+	// Some work, so that parts overlap when they can.
+	x := New(50, 64)
+	sub.Gemm(NoTrans, Trans, 1, x, New(64, 64), 0, New(50, 64))
+	l.busy.Add(-1)
+}
+
+// TestDoRunsEveryPartOnce: every part runs once, each with a one-thread
+// engine of the same kernel set and buffers of its own, for every part
+// count up to the threads, also with more engines than processors sharing
+// the pool; Do rejects more parts than threads.
+func TestDoRunsEveryPartOnce(t *testing.T) {
+	for _, set := range KernelSets() {
+		for threads := 1; threads <= 4; threads++ {
+			e := MustEngine(Options{Kernels: set, Threads: threads})
+			for parts := 0; parts <= threads; parts++ {
+				var l partLog
+				e.Do(&l, parts)
+				for p := 0; p < 8; p++ {
+					want := 0
+					if p < parts {
+						want = 1
+					}
+					require.Equal(t, want, l.runs[p], "%s, %d threads, %d parts: part %d", set, threads, parts, p)
+					if p >= parts {
+						continue
+					}
+					sub := l.subs[p]
+					require.Equal(t, 1, sub.Threads())
+					require.Equal(t, e.KernelSet(), sub.KernelSet())
+					for q := 0; q < p; q++ {
+						require.NotSame(t, l.subs[q], sub, "parts %d and %d share an engine", q, p)
+						require.NotSame(t, &l.subs[q].bufs[0][0], &sub.bufs[0][0], "parts %d and %d share a buffer", q, p)
+					}
+				}
+			}
+			require.Panics(t, func() { e.Do(&partLog{}, threads+1) })
+			require.Panics(t, func() { e.Do(&partLog{}, -1) })
+		}
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Go(func() {
+			e := MustEngine(Options{Threads: 3})
+			for range 20 {
+				var l partLog
+				e.Do(&l, 3)
+				require.Equal(t, [8]int{1, 1, 1}, l.runs)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func TestDoAllocatesNothing(t *testing.T) {
+	e := MustEngine(Options{Threads: 2})
+	task := &sumTask{x: New(50, 64), w: New(64, 64), c: [2]Matrix{New(50, 64), New(50, 64)}}
+	e.Do(task, 2)
+	require.Zero(t, testing.AllocsPerRun(20, func() { e.Do(task, 2) }))
+}
+
+type sumTask struct {
+	x, w Matrix
+	c    [2]Matrix
+}
+
+func (s *sumTask) RunPart(p int, sub *Engine) { sub.Gemm(NoTrans, Trans, 1, s.x, s.w, 0, s.c[p]) }
