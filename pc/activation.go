@@ -51,10 +51,10 @@ func (a Activation) valid() bool { return int(a) < len(activationNames) }
 
 // activate writes F = f(R). ReLU runs on the engine's kernel; the others are
 // element-wise Go loops.
-func (ws *Workspace) activate(dst, src linalg.Matrix) {
+func (ws *Workspace) activate(eng *linalg.Engine, dst, src linalg.Matrix) {
 	a := ws.net.Act
 	if a == ReLU {
-		ws.eng.Relu(dst, src)
+		eng.Relu(dst, src)
 		return
 	}
 	for i := 0; i < dst.Rows; i++ {

@@ -78,10 +78,10 @@ func TestRelaxationFollowsTheEnergyGradient(t *testing.T) {
 					ref[i][j] = v
 					r[i].Set(0, j, float32(v))
 				}
-				ws.activate(f[i], r[i])
+				ws.activate(ws.eng, f[i], r[i])
 			}
 			ws.errors(r, f, e)
-			ws.relaxStep(r, f, e, free{bottom: true, top: true}, false)
+			ws.relaxStep(&ws.whole, r, f, e, free{bottom: true, top: true}, false)
 			const h = 1e-4
 			for i := 0; i <= L; i++ {
 				for j := range ref[i] {

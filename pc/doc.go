@@ -66,6 +66,14 @@
 // allocates every buffer once, for a maximum batch; Learn and Generate then
 // allocate nothing.
 //
+// During a relaxation each sample's activities depend only on its own, the
+// weights being fixed. So on an engine of several threads, Learn and
+// Generate (with ReLU and no early stop) give each thread its own rows of
+// the batch for every step (linalg.Engine.RowParts and Do): the threads
+// meet twice a call, not twice a step, and no activity passes between
+// cores. The weight update and the other inference calls split each GEMM
+// across the threads instead.
+//
 // # Concurrency
 //
 // The rules (.ci/run checks the first two with the race detector):

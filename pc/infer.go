@@ -103,7 +103,7 @@ func (ws *Workspace) Classify(x linalg.Matrix) (linalg.Matrix, error) {
 	r[0] = x
 	for i := 1; i < L; i++ {
 		clearMatrix(r[i])
-		ws.activate(f[i], r[i])
+		ws.activate(ws.eng, f[i], r[i])
 	}
 	u := 1 / float32(r[L].Cols)
 	for i := 0; i < b; i++ {
@@ -111,7 +111,7 @@ func (ws *Workspace) Classify(x linalg.Matrix) (linalg.Matrix, error) {
 			r[L].Row(i)[j] = u
 		}
 	}
-	ws.activate(f[L], r[L])
+	ws.activate(ws.eng, f[L], r[L])
 	ws.relax(r, f, e, ws.Config.T, free{top: true})
 	return r[L], nil
 }

@@ -70,13 +70,15 @@ func TestCallsSeeChangedWeights(t *testing.T) {
 }
 
 // Learn and Generate give the same weights and pictures, bit for bit, on
-// any number of threads (the GEMMs split by whole micro-tiles); only the
-// energies' last bits may differ.
+// any number of threads (the whole batch's GEMMs split by whole micro-tiles,
+// a relaxation split by rows computing each row in a tile of its kind),
+// for batches of every kind of last tile; only the energies' last bits may
+// differ.
 func TestResultsDoNotDependOnThreads(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	var batches [][2]linalg.Matrix
-	for range 3 {
-		x, y := randomBatch(rng, 50, 784, 10)
+	for _, b := range []int{50, 13, 25, 49, 50, 10} {
+		x, y := randomBatch(rng, b, 784, 10)
 		batches = append(batches, [2]linalg.Matrix{x, y})
 	}
 	for _, set := range linalg.KernelSets() {

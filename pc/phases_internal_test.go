@@ -11,49 +11,60 @@ import (
 	"github.com/pcgo/pcgo/linalg"
 )
 
-// phaseTimes is where one Learn call's time went, as learnPhased measures
-// it.
+// phaseTimes is where Learn calls' time went, as learnPhased measures it.
 type phaseTimes struct {
 	pack   time.Duration // packing every W_i, both forms
-	start  time.Duration // clamping and the top-down start
-	first  time.Duration // the first relaxation step (errors and updates)
-	errs   time.Duration // the errors of the other steps, together
-	relax  time.Duration // the hidden updates of the other steps, together
-	update time.Duration // the last errors and the weight update
+	relax  time.Duration // clamping, the top-down start, T steps, the last errors
+	update time.Duration // the weight update
+	// With the relaxation split by rows: the slowest and the fastest part's
+	// own time, each call's, added up, and the task that times them.
+	slowest, fastest time.Duration
+	parts            timedParts
+}
+
+// timedParts runs a relaxation split by rows (rowParts) and times each
+// part on its own thread.
+type timedParts struct {
+	ws *Workspace
+	d  [8]time.Duration
+}
+
+func (tp *timedParts) RunPart(p int, sub *linalg.Engine) {
+	t0 := time.Now()
+	(*rowParts)(tp.ws).RunPart(p, sub)
+	tp.d[p] = time.Since(t0)
 }
 
 // learnPhased is Learn on a batch Learn would accept, with a timer around
-// each phase. It calls the same steps as Learn, in the same order, for a
+// each phase: it calls the same steps as Learn, in the same order, for a
 // workspace whose Config.Tol is negative (the default: every step runs);
-// TestLearnPhasedIsLearn checks that the weights come out the same.
+// TestLearnPhasedIsLearn checks that the weights and energies come out the
+// same.
 func (ws *Workspace) learnPhased(x, y linalg.Matrix, pt *phaseTimes) {
 	t0 := time.Now()
 	ws.packWeights()
 	t1 := time.Now()
 	r, f, e := ws.views(x.Rows)
-	r[0] = x
-	ws.clampTop(r, f, y, 1)
-	t2 := time.Now()
-	pt.pack += t1.Sub(t0)
-	pt.start += t2.Sub(t1)
-	for s := 0; s < ws.Config.T; s++ {
-		a := time.Now()
-		ws.errors(r, f, e)
-		b := time.Now()
-		ws.relaxStep(r, f, e, free{}, false)
-		c := time.Now()
-		if s == 0 {
-			pt.first += c.Sub(a)
-		} else {
-			pt.errs += b.Sub(a)
-			pt.relax += c.Sub(b)
+	if parts := ws.splitRows(x.Rows); parts > 1 {
+		r[0] = x
+		tp := &pt.parts
+		tp.ws = ws
+		ws.relaxRowsWith(tp, r, y, parts, relaxJob{lo: 1, steps: ws.Config.T, final: true})
+		slow, fast := tp.d[0], tp.d[0]
+		for _, d := range tp.d[1:parts] {
+			slow, fast = max(slow, d), min(fast, d)
 		}
+		pt.slowest += slow
+		pt.fastest += fast
+	} else {
+		ws.settle(r, f, e, x, y)
+		ws.errors(r, f, e)
 	}
-	t3 := time.Now()
-	ws.errors(r, f, e)
+	t2 := time.Now()
 	ws.updateWeights(e, f)
-	pt.update += time.Since(t3)
-	ws.steps = ws.Config.T
+	pt.pack += t1.Sub(t0)
+	pt.relax += t2.Sub(t1)
+	pt.update += time.Since(t2)
 }
 
 // phaseBatch returns the seed's network and a batch of 50 random images
@@ -73,33 +84,41 @@ func phaseBatch(t testing.TB) (*Net, linalg.Matrix, linalg.Matrix) {
 }
 
 // TestLearnPhasedIsLearn: the timed copy of Learn that BenchmarkLearnPhases
-// runs computes what Learn does, bit for bit, so its phases are Learn's.
+// runs computes what Learn does, bit for bit, on one thread and on two, so
+// its phases are Learn's.
 func TestLearnPhasedIsLearn(t *testing.T) {
-	net, x, y := phaseBatch(t)
-	net2 := net.Clone()
-	ws, err := NewWorkspace(net, 50, linalg.MustEngine(linalg.Options{}))
-	require.NoError(t, err)
-	ws2, err := NewWorkspace(net2, 50, linalg.MustEngine(linalg.Options{}))
-	require.NoError(t, err)
-	ws.Config.T, ws2.Config.T = 5, 5
-	var pt phaseTimes
-	for range 3 {
-		require.NoError(t, ws.Learn(x, y))
-		ws2.learnPhased(x, y, &pt)
+	for _, threads := range []int{1, 2} {
+		net, x, y := phaseBatch(t)
+		net2 := net.Clone()
+		ws, err := NewWorkspace(net, 50, linalg.MustEngine(linalg.Options{Threads: threads}))
+		require.NoError(t, err)
+		ws2, err := NewWorkspace(net2, 50, linalg.MustEngine(linalg.Options{Threads: threads}))
+		require.NoError(t, err)
+		ws.Config.T, ws2.Config.T = 5, 5
+		var pt phaseTimes
+		for range 3 {
+			require.NoError(t, ws.Learn(x, y))
+			ws2.learnPhased(x, y, &pt)
+		}
+		for i := range net.W {
+			require.Equal(t, net.W[i].Data, net2.W[i].Data, "W_%d, %d threads", i, threads)
+			require.Equal(t, ws.Energy(i), ws2.Energy(i), "energy of layer %d, %d threads", i, threads)
+		}
+		require.Equal(t, ws.Steps(), ws2.Steps())
+		require.Positive(t, pt.relax)
+		require.Positive(t, pt.update)
+		require.Equal(t, threads > 1, pt.slowest > 0, "%d threads", threads)
 	}
-	for i := range net.W {
-		require.Equal(t, net.W[i].Data, net2.W[i].Data, "W_%d", i)
-		require.Equal(t, ws.Energy(i), ws2.Energy(i), "energy of layer %d", i)
-	}
-	require.Positive(t, pt.first)
-	require.Positive(t, pt.errs)
-	require.Positive(t, pt.relax)
 }
 
 // BenchmarkLearnPhases is BenchmarkLearn's call (batch 50, T = 20, default
-// kernel set, threads as -cpu says) split into its phases, each reported as
-// µs a call (the errors and the hidden updates as µs a step), to see which
-// part a change or a slow round trip between the threads (rtt-ns) moves.
+// kernel set, threads as -cpu says) with its phases timed, each reported as
+// µs a call: pack-µs, relax-µs (everything between the packing and the
+// weight update) and update-µs; on more threads, where every thread relaxes
+// its own rows, also the slowest and the fastest thread's own part
+// (slowest-µs, fastest-µs: relax-µs less slowest-µs is what handing the
+// parts over and back costs) and the round trip of a cache line between two
+// threads (rtt-ns).
 func BenchmarkLearnPhases(b *testing.B) {
 	net, x, y := phaseBatch(b)
 	ws, err := NewWorkspace(net, 50, linalg.MustEngine(linalg.Options{}))
@@ -112,16 +131,14 @@ func BenchmarkLearnPhases(b *testing.B) {
 		ws.learnPhased(x, y, &pt)
 	}
 	b.StopTimer()
-	us := func(d time.Duration, per int) float64 {
-		return float64(d.Nanoseconds()) / 1e3 / float64(b.N) / float64(per)
+	us := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e3 / float64(b.N) }
+	b.ReportMetric(us(pt.pack), "pack-µs")
+	b.ReportMetric(us(pt.relax), "relax-µs")
+	b.ReportMetric(us(pt.update), "update-µs")
+	if pt.slowest > 0 {
+		b.ReportMetric(us(pt.slowest), "slowest-µs")
+		b.ReportMetric(us(pt.fastest), "fastest-µs")
 	}
-	steps := ws.Config.T - 1
-	b.ReportMetric(us(pt.pack, 1), "pack-µs")
-	b.ReportMetric(us(pt.start, 1), "start-µs")
-	b.ReportMetric(us(pt.first, 1), "step1-µs")
-	b.ReportMetric(us(pt.errs, steps), "errors-µs/step")
-	b.ReportMetric(us(pt.relax, steps), "relax-µs/step")
-	b.ReportMetric(us(pt.update, 1), "update-µs")
 	if runtime.GOMAXPROCS(0) > 1 {
 		if rt, err := linalg.MeasureRoundTrip(20 * time.Millisecond); err == nil {
 			b.ReportMetric(float64(rt.Nanoseconds()), "rtt-ns")

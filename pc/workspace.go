@@ -92,12 +92,19 @@ type Workspace struct {
 	wt, wn   []*linalg.Packed
 	unpacked bool
 
-	// The GEMMs of one phase of a relaxation step (every error, every
-	// hidden update), run as one split call (linalg.Engine.Run), and the
+	// The weight updates, run as one split call (linalg.Engine.Run), and the
 	// fed-back errors of the hidden updates, one maxBatch × n_i matrix per
 	// layer (gs[0] unused).
 	calls []linalg.Call
 	gs    []linalg.Matrix
+
+	// Where a relaxation's linear algebra runs: whole, the batch at once,
+	// every phase of a step (every error, every hidden update) one split
+	// call; or, split by rows (relaxRows), parts[p] on rows[p].
+	whole exec
+	parts []exec
+	rows  []linalg.RowPart
+	job   relaxJob // what each part does (relaxRows)
 
 	energy []float64 // mean squared error of each layer after the last call
 	steps  int       // relaxation steps the last call ran
@@ -147,6 +154,12 @@ func NewWorkspace(net *Net, maxBatch int, eng *linalg.Engine) (*Workspace, error
 	}
 	ws.unpacked = true
 	ws.calls = make([]linalg.Call, 0, L+1)
+	ws.whole = exec{eng: eng, calls: make([]linalg.Call, 0, L+1), sums: make([]float64, L)}
+	ws.parts = make([]exec, eng.Threads())
+	for p := range ws.parts {
+		ws.parts[p] = exec{split: true, calls: make([]linalg.Call, 0, L+1), sums: make([]float64, L)}
+	}
+	ws.rows = make([]linalg.RowPart, 0, eng.Threads())
 	for i := 0; i <= L; i++ {
 		ws.gs = append(ws.gs, linalg.New(maxBatch, net.Sizes[i]))
 	}
@@ -206,10 +219,88 @@ func (ws *Workspace) Learn(x, y linalg.Matrix) error {
 	}
 	ws.packWeights()
 	r, f, e := ws.views(b)
-	ws.settle(r, f, e, x, y)
-	ws.errors(r, f, e)
+	if parts := ws.splitRows(b); parts > 1 {
+		r[0] = x
+		ws.relaxRows(r, y, parts, relaxJob{lo: 1, steps: ws.Config.T, final: true})
+	} else {
+		ws.settle(r, f, e, x, y)
+		ws.errors(r, f, e)
+	}
 	ws.updateWeights(e, f)
 	return nil
+}
+
+// relaxJob is what each part of a relaxation split by rows does (see
+// relaxRows): start layers L−1 down to lo top-down, relax steps steps with
+// the free layers fr, and, if final, compute the errors once more.
+type relaxJob struct {
+	lo, steps int
+	fr        free
+	final     bool
+}
+
+// relaxRows clamps R_L = y and runs job split by rows, in parts parts
+// (ws.rows, set by splitRows), then records the steps and the energies of
+// the last errors, as relax does for the whole batch. Every sample's
+// activities depend on its own alone, so each thread takes its rows through
+// every step, the weights shared and read only: the threads meet twice a
+// call instead of twice a step.
+func (ws *Workspace) relaxRows(r []linalg.Matrix, y linalg.Matrix, parts int, job relaxJob) {
+	ws.relaxRowsWith((*rowParts)(ws), r, y, parts, job)
+}
+
+// relaxRowsWith is relaxRows with task running the parts: rowParts, or a
+// test's wrapper of it.
+func (ws *Workspace) relaxRowsWith(task linalg.Task, r []linalg.Matrix, y linalg.Matrix, parts int, job relaxJob) {
+	L := ws.net.Layers()
+	r[L] = y
+	ws.job = job
+	ws.eng.Do(task, parts)
+	ws.steps = job.steps
+	b := y.Rows
+	for i := range ws.energy {
+		var sum float64
+		for p := 0; p < parts; p++ {
+			sum += ws.parts[p].sums[i]
+		}
+		ws.energy[i] = sum / float64(b*ws.net.Sizes[i])
+	}
+}
+
+// splitRows returns the number of parts the relaxation of a batch of b
+// samples in Learn and Generate runs as (relaxRows), each on its own thread
+// and rows (ws.rows) through every step: more than one when the engine has
+// threads to spare and the batch rows enough for them
+// (linalg.Engine.RowParts), and the relaxation needs no batch-wide decision
+// (an early stop, Config.Tol ≥ 0) nor a step other than ReLU's fused one.
+// The results are those of the whole batch, bit for bit; only the
+// energies' last bits depend on the split, as they do on the thread count.
+func (ws *Workspace) splitRows(b int) int {
+	if ws.eng.Threads() < 2 || ws.Config.Tol >= 0 || ws.net.Act != ReLU {
+		return 1
+	}
+	ws.rows = ws.eng.RowParts(b, ws.rows)
+	return len(ws.rows)
+}
+
+// rowParts is a Workspace as the linalg.Task of a relaxation split by rows
+// (relaxRows): part p runs ws.job on rows ws.rows[p] of the batch in ws.rv,
+// ws.fv and ws.ev, whose clamped layers the caller has set.
+type rowParts Workspace
+
+// RunPart runs ws.job on part p's rows with sub, the part's own engine.
+func (rp *rowParts) RunPart(p int, sub *linalg.Engine) {
+	ws := (*Workspace)(rp)
+	x := &ws.parts[p]
+	x.eng, x.rows = sub, ws.rows[p]
+	r, f, e := ws.rv, ws.fv, ws.ev
+	L := ws.net.Layers()
+	ws.activateOn(x, f[L], r[L])
+	ws.topDown(x, r, f, ws.job.lo)
+	ws.relaxOn(x, r, f, e, ws.job.steps, ws.job.fr)
+	if ws.job.final {
+		ws.errorsOn(x, r, f, e)
+	}
 }
 
 // updateWeights applies the learning rule to every layer,
@@ -242,6 +333,10 @@ func (ws *Workspace) Generate(y linalg.Matrix) (linalg.Matrix, error) {
 	}
 	ws.packWeights()
 	r, f, e := ws.views(b)
+	if parts := ws.splitRows(b); parts > 1 {
+		ws.relaxRows(r, y, parts, relaxJob{lo: 0, steps: cfg.TGen, fr: free{bottom: true}})
+		return r[0], nil
+	}
 	ws.clampTop(r, f, y, 0)
 	ws.relax(r, f, e, cfg.TGen, free{bottom: true})
 	return r[0], nil
@@ -289,10 +384,50 @@ func (ws *Workspace) packed() {
 	}
 }
 
+// exec is where the linear algebra of a relaxation runs: on the whole batch
+// with the workspace's engine (Workspace.whole), or on one part's rows of a
+// relaxation split by rows (relaxRows), with that part's one-thread engine.
+type exec struct {
+	eng   *linalg.Engine
+	rows  linalg.RowPart
+	split bool // restrict every call and pass to rows
+	calls []linalg.Call
+	sums  []float64 // Σ E_i² over the rows, per layer i < L, of the last errors
+}
+
+// add queues c for run, restricted to the part's rows.
+func (x *exec) add(c linalg.Call) {
+	if x.split {
+		c = c.Rows(x.rows)
+	}
+	x.calls = append(x.calls, c)
+}
+
+// run runs the queued calls: for the whole batch, on all threads as one
+// split call.
+func (x *exec) run() {
+	x.eng.Run(x.calls)
+}
+
+// views returns the rows of m that x works on: m itself, or the part's
+// rows of m (a block and a tail, which may be empty).
+func (x *exec) views(m linalg.Matrix) (block, tail linalg.Matrix) {
+	if !x.split {
+		return m, linalg.Matrix{}
+	}
+	return x.rows.Views(m)
+}
+
 // predict writes the top-down prediction of layer i, F_{i+1}·W_iᵀ, into dst.
-func (ws *Workspace) predict(i int, dst linalg.Matrix, f []linalg.Matrix) {
+func (ws *Workspace) predict(x *exec, i int, dst linalg.Matrix, f []linalg.Matrix) {
 	ws.packed()
-	ws.eng.GemmPacked(linalg.NoTrans, 1, f[i+1], ws.wt[i], 0, dst)
+	if !x.split {
+		x.eng.GemmPacked(linalg.NoTrans, 1, f[i+1], ws.wt[i], 0, dst)
+		return
+	}
+	x.calls = x.calls[:0]
+	x.add(linalg.GemmPackedCall(linalg.NoTrans, 1, f[i+1], ws.wt[i], 0, dst))
+	x.run()
 }
 
 // scratch returns the b × n scratch matrix.
@@ -300,24 +435,36 @@ func (ws *Workspace) scratch(b, n int) linalg.Matrix {
 	return linalg.FromSlice(b, n, ws.tmp[:b*n])
 }
 
-// errors computes E_i = R_i − F_{i+1}·W_iᵀ for every layer i < L and records
-// each layer's mean squared error, in one pass fused into the GEMM (E_i is
-// exactly R_i minus the prediction; the energy's last bits depend on the
-// thread count, see linalg.Engine.Residual). With a Config.Precision0 π₀
-// other than 1, E_0 then holds π₀·(R_0 − prediction); Energy(0) stays the
-// unweighted error.
+// errors computes E_i = R_i − F_{i+1}·W_iᵀ for every layer i < L on the
+// whole batch and records each layer's mean squared error (see errorsOn).
 func (ws *Workspace) errors(r, f, e []linalg.Matrix) {
+	ws.errorsOn(&ws.whole, r, f, e)
+}
+
+// errorsOn computes E_i = R_i − F_{i+1}·W_iᵀ for every layer i < L on x's
+// rows, and Σ E_i² over them in x.sums, in one pass fused into the GEMM (E_i
+// is exactly R_i minus the prediction; the sum's last bits depend on how the
+// rows are split, see linalg.Engine.Residual). On the whole batch it
+// records each layer's mean squared error too. With a Config.Precision0 π₀
+// other than 1, E_0 then holds π₀·(R_0 − prediction); the energy stays the
+// unweighted error.
+func (ws *Workspace) errorsOn(x *exec, r, f, e []linalg.Matrix) {
 	ws.packed()
-	ws.calls = ws.calls[:0]
+	x.calls = x.calls[:0]
 	for i := range ws.net.W {
-		ws.calls = append(ws.calls, linalg.ResidualCall(e[i], r[i], linalg.NoTrans, f[i+1], ws.wt[i]))
+		x.add(linalg.ResidualCall(e[i], r[i], linalg.NoTrans, f[i+1], ws.wt[i]))
 	}
-	ws.eng.Run(ws.calls) // the layers' errors are independent: one split call
-	for i, c := range ws.calls {
-		ws.energy[i] = c.Sum / float64(r[i].Rows*r[i].Cols)
+	x.run() // the layers' errors are independent: one split call
+	for i, c := range x.calls {
+		x.sums[i] = c.Sum
+		if !x.split {
+			ws.energy[i] = c.Sum / float64(r[i].Rows*r[i].Cols)
+		}
 	}
 	if p := ws.Config.Precision0; p != 0 && p != 1 {
-		ws.eng.Scale(p, e[0])
+		block, tail := x.views(e[0])
+		x.eng.Scale(p, block)
+		x.eng.Scale(p, tail)
 	}
 }
 
@@ -334,20 +481,28 @@ func (ws *Workspace) settle(r, f, e []linalg.Matrix, x, y linalg.Matrix) {
 func (ws *Workspace) clampTop(r, f []linalg.Matrix, y linalg.Matrix, lo int) {
 	L := ws.net.Layers()
 	r[L] = y
-	ws.activate(f[L], y)
-	ws.topDown(r, f, lo)
+	ws.activate(ws.eng, f[L], y)
+	ws.topDown(&ws.whole, r, f, lo)
 }
 
 // topDown starts layers L−1 down to lo at their top-down predictions,
-// R_i = F_{i+1}·W_iᵀ and F_i = f(R_i) (F_0 is never used, so not computed).
-// F_L must hold f(R_L).
-func (ws *Workspace) topDown(r, f []linalg.Matrix, lo int) {
+// R_i = F_{i+1}·W_iᵀ and F_i = f(R_i) (F_0 is never used, so not computed),
+// on x's rows. F_L must hold f(R_L).
+func (ws *Workspace) topDown(x *exec, r, f []linalg.Matrix, lo int) {
 	for i := ws.net.Layers() - 1; i >= lo; i-- {
-		ws.predict(i, r[i], f)
+		ws.predict(x, i, r[i], f)
 		if i >= 1 {
-			ws.activate(f[i], r[i])
+			ws.activateOn(x, f[i], r[i])
 		}
 	}
+}
+
+// activateOn computes F = f(R) on x's rows.
+func (ws *Workspace) activateOn(x *exec, dst, src linalg.Matrix) {
+	db, dt := x.views(dst)
+	sb, st := x.views(src)
+	ws.activate(x.eng, db, sb)
+	ws.activate(x.eng, dt, st)
 }
 
 // free says which layers a relaxation moves besides the hidden ones
@@ -365,30 +520,41 @@ type free struct {
 	top bool
 }
 
-// relax runs up to steps relaxation steps, each computing every error and
-// then moving every free layer (all errors first, as the seed), and records
-// the number run in ws.steps. With Config.Tol ≥ 0 it stops after the first
-// step in which no activity moved by more than Tol.
+// relax runs up to steps relaxation steps on the whole batch (see relaxOn)
+// and records the number run in ws.steps.
 func (ws *Workspace) relax(r, f, e []linalg.Matrix, steps int, fr free) {
+	ws.steps = ws.relaxOn(&ws.whole, r, f, e, steps, fr)
+}
+
+// relaxOn runs up to steps relaxation steps on x's rows, each computing
+// every error and then moving every free layer (all errors first, as the
+// seed), and returns the number run. With Config.Tol ≥ 0 it stops after the
+// first step in which no activity moved by more than Tol, which only the
+// whole batch can tell (see relaxStep for the other steps a part cannot
+// take).
+func (ws *Workspace) relaxOn(x *exec, r, f, e []linalg.Matrix, steps int, fr free) int {
 	tol := ws.Config.Tol
 	track := tol >= 0
-	ws.steps = 0
-	for ws.steps < steps {
-		ws.errors(r, f, e)
-		moved := ws.relaxStep(r, f, e, fr, track)
-		ws.steps++
+	n := 0
+	for n < steps {
+		ws.errorsOn(x, r, f, e)
+		moved := ws.relaxStep(x, r, f, e, fr, track)
+		n++
 		if track && moved <= tol {
 			break
 		}
 	}
+	return n
 }
 
 // relaxStep takes one relaxation step on the free layers: every hidden layer
 // i = 1 … L−1 (and L if fr.top),
 // R_i += ir·(−E_i + (E_{i−1}·W_{i−1}) ⊙ f'(R_i)), then F_i = f(R_i); and
 // layer 0 if fr.bottom. With track set it returns the largest change of any
-// activity (NaN if a change is NaN), else 0.
-func (ws *Workspace) relaxStep(r, f, e []linalg.Matrix, fr free, track bool) float32 {
+// activity (NaN if a change is NaN), else 0. On a part's rows (x.split) it
+// takes only ReLU's fused step without track, and moves no free top layer
+// nor a bottom one with clamped units.
+func (ws *Workspace) relaxStep(x *exec, r, f, e []linalg.Matrix, fr free, track bool) float32 {
 	ir := ws.Config.IR
 	top := ws.net.Layers() - 1
 	if fr.top {
@@ -400,13 +566,16 @@ func (ws *Workspace) relaxStep(r, f, e []linalg.Matrix, fr free, track bool) flo
 		// Every hidden update at once: each reads errors and writes its own
 		// layer only, so they are independent. One split call, and for
 		// each layer the GEMM and the update in one pass.
-		ws.calls = ws.calls[:0]
+		x.calls = x.calls[:0]
 		for i := 1; i <= top; i++ {
 			g := ws.gs[i].FirstRows(r[i].Rows)
-			ws.calls = append(ws.calls, linalg.ReluStepCall(r[i], e[i], f[i], ir, linalg.NoTrans, e[i-1], ws.wn[i-1], g))
+			x.add(linalg.ReluStepCall(r[i], e[i], f[i], ir, linalg.NoTrans, e[i-1], ws.wn[i-1], g))
 		}
-		ws.eng.Run(ws.calls)
+		x.run()
 		top = 0 // done
+	}
+	if x.split && (top > 0 || fr.bottom && fr.known.Rows > 0) {
+		panic("pc: relaxStep: a step that needs the whole batch, on a part of it")
 	}
 	for i := 1; i <= top; i++ {
 		old := ws.keep(r[i], track)
@@ -425,7 +594,10 @@ func (ws *Workspace) relaxStep(r, f, e []linalg.Matrix, fr free, track bool) flo
 	if fr.bottom {
 		old := ws.keep(r[0], track)
 		if fr.known.Rows == 0 {
-			ws.eng.Axpy(-ir, e[0], r[0])
+			eb, et := x.views(e[0])
+			rb, rt := x.views(r[0])
+			x.eng.Axpy(-ir, eb, rb)
+			x.eng.Axpy(-ir, et, rt)
 		} else {
 			stepUnknown(r[0], e[0], fr.known, ir)
 		}
