@@ -57,11 +57,10 @@ type gemmArgs struct {
 	bp          *Packed
 	bj          int
 	epi         epilogue
-	// even, set for a call restricted to rows (Call.Rows), cuts the rows of
-	// C into micro-tiles as evenly as they go instead of MR at a time, so
-	// that no tile has fewer rows than the kernels sum in one chain (see
-	// tiling).
-	even bool
+	// dense, set for a call restricted to rows (Call.Rows), cuts the rows
+	// of C into micro-tiles so that none has fewer rows than the kernels
+	// sum in one chain (see tiling).
+	dense bool
 	// tail, when it has rows, is a part's share of a partial last row tile:
 	// rows of C below the block's, fewer than MR, computed for their
 	// columns j0 … j1−1 only, in the same loops as the block, while each B
@@ -348,7 +347,7 @@ func (e *Engine) gemmBlocked(g *gemmArgs, buf []float32) float64 {
 		ncBlock = n
 	}
 	ldc := g.c.Stride
-	ts := blk.tiling(m, g.even)
+	ts := blk.tiling(m, g.dense, k.OneChainRows)
 	for jc := 0; jc < n; jc += ncBlock {
 		nc := min(ncBlock, n-jc)
 		for pc := 0; pc < kk; pc += blk.kc {
@@ -402,63 +401,67 @@ func (e *Engine) gemmBlocked(g *gemmArgs, buf []float32) float64 {
 	return sum
 }
 
-// tiling is how the driver cuts the m rows of a block of C into n
-// micro-tiles, ⌈m/MR⌉ of them: MR rows each and the last the rest, or, when
-// even, base+1 rows each for the first extra tiles and base for the others.
-// Kernels may sum the elements of a tile of few rows differently from a
-// full tile's (asm.Kernels.OneChainRows), so a restricted call (Call.Rows),
-// whose rows are all of the full tiles' kind, cuts them evenly; the plain
-// cut defines the bits of every other call.
+// tiling is how the driver cuts the m rows of a block of C into n =
+// ⌈m/MR⌉ micro-tiles: MR rows each and the last the rest, or, when dense,
+// as many of MR rows as leave the others at least one rows (those come
+// last, as even as they go: 25 rows are 6, 6, 4, 4, 5). Kernels may sum
+// the elements of a tile of few rows differently from a full tile's
+// (asm.Kernels.OneChainRows), so a restricted call (Call.Rows), whose rows
+// are all of the full tiles' kind, cuts them densely with one =
+// OneChainRows; the plain cut defines the bits of every other call.
 type tiling struct {
-	m, n, mr    int
-	even        bool
-	base, extra int
+	m, n, mr int
+	dense    bool
+	full     int // tiles of MR rows, first
+	short    int // rows of the dx tiles after them; the others have one more
+	dx       int
 }
 
-func (b blocking) tiling(m int, even bool) tiling {
-	t := tiling{m: m, n: (m + b.mr - 1) / b.mr, mr: b.mr, even: even}
-	if even && t.n > 0 {
-		t.base, t.extra = m/t.n, m%t.n
+func (b blocking) tiling(m int, dense bool, one int) tiling {
+	t := tiling{m: m, n: (m + b.mr - 1) / b.mr, mr: b.mr, dense: dense}
+	if !dense {
+		t.full = m / b.mr
+		return t
 	}
+	deficit := t.n*b.mr - m // rows the tiles fall short of n full ones
+	if deficit == 0 {
+		t.full = t.n
+		return t
+	}
+	reduce := min(t.n, (deficit+max(1, b.mr-one)-1)/max(1, b.mr-one))
+	t.full = t.n - reduce
+	d := deficit / reduce
+	t.dx = deficit % reduce
+	t.short = b.mr - d - 1
 	return t
 }
 
 // tile returns the first row of tile i and its number of rows.
 func (t tiling) tile(i int) (row, rows int) {
-	switch {
-	case !t.even:
+	if !t.dense {
 		return i * t.mr, min(t.mr, t.m-i*t.mr)
-	case i < t.extra:
-		return i * (t.base + 1), t.base + 1
-	default:
-		return i*t.base + t.extra, t.base
 	}
-}
-
-// fullTiles returns how many tiles from the first have MR rows each.
-func (t tiling) fullTiles() int {
-	switch {
-	case !t.even:
-		return t.m / t.mr
-	case t.base == t.mr:
-		return t.n
-	case t.base+1 == t.mr:
-		return t.extra
-	default:
-		return 0
+	if i < t.full {
+		return i * t.mr, t.mr
 	}
+	j := i - t.full
+	row = t.full * t.mr
+	if j < t.dx {
+		return row + j*t.short, t.short
+	}
+	return row + t.dx*t.short + (j-t.dx)*(t.short+1), t.short + 1
 }
 
 // packTiles packs op(A)'s tiles t0 … t1−1 of the block of g, for the kc steps
-// from pc, into consecutive panels of apack, one a tile: the plain tiles
-// (and the even ones of MR rows, which come first) with one PackA call.
+// from pc, into consecutive panels of apack, one a tile: the plain tiles,
+// and the full ones that come first in a dense cut, with one PackA call.
 func (e *Engine) packTiles(apack []float32, g *gemmArgs, ts tiling, t0, t1, pc, kc int) {
 	if t0 >= t1 {
 		return
 	}
 	mr := e.blk.mr
-	full := max(t0, min(t1, ts.fullTiles())) // tiles t0 … full−1: MR rows each
-	if !ts.even {
+	full := max(t0, min(t1, ts.full)) // tiles t0 … full−1: MR rows each
+	if !ts.dense {
 		full = t1 // and the last, partial one: PackA pads its panel
 	}
 	if full > t0 {

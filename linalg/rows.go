@@ -59,12 +59,12 @@ func (e *Engine) RowParts(m int, dst []RowPart) []RowPart {
 }
 
 // rowParts splits m rows, body of them in full tiles and the tail after
-// them, into parts: each a run of body rows that even tiles of at least
+// them, into parts: each a run of body rows that tiles of at least
 // OneChainRows rows cut, as near m/parts rows as that allows, the tail with
 // the first.
 func (e *Engine) rowParts(m, body, tail, parts int, dst []RowPart) ([]RowPart, bool) {
 	mr, one := e.blk.mr, e.k.OneChainRows
-	cuts := func(n int) bool { // whether even tiles of ≥ one rows cut n rows
+	cuts := func(n int) bool { // whether ⌈n/MR⌉ tiles of ≥ one rows cut n rows
 		t := (n + mr - 1) / mr
 		return n > 0 && n/t >= one
 	}
@@ -134,7 +134,7 @@ func (c Call) Rows(rp RowPart) Call {
 	n := g.c.Cols
 	out := c
 	out.g = g.block(rp.Lo, rp.Hi, 0, n)
-	out.g.even = true
+	out.g.dense = true
 	if rp.T1 > rp.T0 {
 		t := g.block(rp.T0, rp.T1, 0, n)
 		out.g.tail.c, out.g.tail.a, out.g.tail.epi = t.c, t.a, t.epi

@@ -11,8 +11,8 @@ import (
 )
 
 // TestRowPartsCoverTheRows: the parts of every batch on every thread count
-// take each row once; each part's run of rows is cut by even tiles that
-// all sum in one chain, as full tiles do; the rows of a last tile that sums
+// take each row once; each part's run of rows is cut by tiles that all
+// sum in one chain, as full tiles do; the rows of a last tile that sums
 // apart go whole to the first part; there are no more parts than threads,
 // and more than one whenever the rows allow it.
 func TestRowPartsCoverTheRows(t *testing.T) {
@@ -47,7 +47,7 @@ func TestRowPartsCoverTheRows(t *testing.T) {
 					} else {
 						require.Equal(t, rp.T0, rp.T1, name)
 					}
-					ts := e.blk.tiling(rp.Hi-rp.Lo, true)
+					ts := e.blk.tiling(rp.Hi-rp.Lo, true, one)
 					for i := 0; i < ts.n; i++ {
 						_, rows := ts.tile(i)
 						require.GreaterOrEqual(t, rows, one, "%s: part %d, tile %d", name, p, i)
@@ -70,6 +70,46 @@ func TestRowPartsCoverTheRows(t *testing.T) {
 	if e, err := NewEngine(Options{Kernels: "avx2", Threads: 2}); err == nil && e.blk.mr == 6 && e.k.OneChainRows == 4 {
 		// The seed's batch: 23 rows and the last 2 against 25.
 		require.Equal(t, []RowPart{{0, 23, 48, 50}, {23, 48, 0, 0}}, e.RowParts(50, nil))
+	}
+}
+
+// TestTiling: both cuts make ⌈m/MR⌉ tiles that follow each other; the
+// plain one MR rows each but the last, the dense one as many of MR rows as
+// leave the others at least one rows, those at most one row apart.
+func TestTiling(t *testing.T) {
+	for _, mr := range []int{1, 4, 6, 8} {
+		for one := 1; one <= mr; one++ {
+			blk := blocking{mr: mr}
+			for m := 0; m <= 200; m++ {
+				for _, dense := range []bool{false, true} {
+					ts := blk.tiling(m, dense, one)
+					require.Equal(t, (m+mr-1)/mr, ts.n)
+					name := fmt.Sprintf("mr=%d one=%d m=%d dense=%v", mr, one, m, dense)
+					next, lo, hi, full := 0, mr, 0, 0
+					for i := 0; i < ts.n; i++ {
+						row, rows := ts.tile(i)
+						require.Equal(t, next, row, "%s: tile %d", name, i)
+						require.True(t, rows >= 1 && rows <= mr, "%s: tile %d has %d rows", name, i, rows)
+						if !dense && i < ts.n-1 || dense && i < ts.full {
+							require.Equal(t, mr, rows, "%s: tile %d", name, i)
+						}
+						if rows == mr && i == full {
+							full++
+						} else {
+							lo, hi = min(lo, rows), max(hi, rows)
+						}
+						next += rows
+					}
+					require.Equal(t, m, next, name)
+					if dense && ts.n > 0 && m/ts.n >= one {
+						require.GreaterOrEqual(t, lo, one, name)
+						require.LessOrEqual(t, hi-lo, 1, name)
+						per := max(1, mr-one) // rows a short tile can give up
+						require.LessOrEqual(t, ts.n-full, (ts.n*mr-m+per-1)/per, "%s: more short tiles than needed", name)
+					}
+				}
+			}
+		}
 	}
 }
 
