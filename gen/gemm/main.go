@@ -490,29 +490,9 @@ func packT(name, what string, width int, hi VecPhysical) {
 				return Mem{Base: base, Index: ld3, Scale: 1, Disp: disp}
 			}
 		}
-		// Physical registers: avo's liveness analysis sees the 128-bit load
-		// into x_i as a partial write and would keep every x_i live from
-		// the function entry (and spill into Y16+, which AVX2 lacks).
-		x := []VecPhysical{Y0, Y1, Y2, Y3}
-		t := []VecPhysical{Y4, Y5, Y6, Y7}
-		o := []VecPhysical{Y8, Y9, Y10, Y11}
-		for half := 0; half < 2; half++ {
-			for i := range x {
-				VMOVUPS(rowAddr(i, 16*half), x[i].AsX())
-				VINSERTF128(U8(1), rowAddr(i+4, 16*half), x[i], x[i])
-			}
-			VUNPCKLPS(x[1], x[0], t[0])
-			VUNPCKHPS(x[1], x[0], t[1])
-			VUNPCKLPS(x[3], x[2], t[2])
-			VUNPCKHPS(x[3], x[2], t[3])
-			VSHUFPS(U8(0x44), t[2], t[0], o[0])
-			VSHUFPS(U8(0xEE), t[2], t[0], o[1])
-			VSHUFPS(U8(0x44), t[3], t[1], o[2])
-			VSHUFPS(U8(0xEE), t[3], t[1], o[3])
-			for q := 0; q < 4; q++ {
-				storeMR(live, o[q], hi, Mem{Base: out, Disp: 4 * width * (4*half + q)})
-			}
-		}
+		transpose8(rowAddr, func(step int, o VecPhysical) {
+			storeMR(live, o, hi, Mem{Base: out, Disp: 4 * width * step})
+		})
 		ADDQ(U8(32), r0)
 		ADDQ(U8(32), r4)
 		ADDQ(U32(4*8*width), out)
@@ -590,10 +570,34 @@ func packARows(mr int, hi VecPhysical, table Mem) {
 			return Mem{Base: ptr[i], Disp: disp}
 		}
 	}
+	Label("block")
+	transpose8(rowAddr, func(step int, o VecPhysical) {
+		VANDPS(keep, o, o)
+		storeMR(mr, o, hi, Mem{Base: dst, Disp: 4 * mr * step})
+	})
+	ADDQ(U8(32), r0)
+	for i := 4; i < mr; i++ {
+		ADDQ(U8(32), ptr[i])
+	}
+	ADDQ(U32(4*8*mr), dst)
+	DECQ(cnt)
+	JNE(LabelRef("block"))
+	avx.Ret()
+}
+
+// transpose8 emits the transpose of one 8×8 block: row i of the block at
+// rowAddr(i, 0) (its first four values) and rowAddr(i, 16) (its last four),
+// and store(p, o) for each step p = 0 … 7 with o holding the eight rows'
+// values at step p. The lane-crossing part of the transpose is done by the
+// loads (see packT), so two in-lane stages finish it; Y0–Y11 are its
+// registers.
+func transpose8(rowAddr func(i, disp int) Mem, store func(step int, o VecPhysical)) {
+	// Physical registers: avo's liveness analysis sees the 128-bit load
+	// into x_i as a partial write and would keep every x_i live from the
+	// function entry (and spill into Y16+, which AVX2 lacks).
 	x := []VecPhysical{Y0, Y1, Y2, Y3}
 	t := []VecPhysical{Y4, Y5, Y6, Y7}
 	o := []VecPhysical{Y8, Y9, Y10, Y11}
-	Label("block")
 	for half := 0; half < 2; half++ {
 		for i := range x {
 			VMOVUPS(rowAddr(i, 16*half), x[i].AsX())
@@ -608,18 +612,9 @@ func packARows(mr int, hi VecPhysical, table Mem) {
 		VSHUFPS(U8(0x44), t[3], t[1], o[2])
 		VSHUFPS(U8(0xEE), t[3], t[1], o[3])
 		for q := 0; q < 4; q++ {
-			VANDPS(keep, o[q], o[q])
-			storeMR(mr, o[q], hi, Mem{Base: dst, Disp: 4 * mr * (4*half + q)})
+			store(4*half+q, o[q])
 		}
 	}
-	ADDQ(U8(32), r0)
-	for i := 4; i < mr; i++ {
-		ADDQ(U8(32), ptr[i])
-	}
-	ADDQ(U32(4*8*mr), dst)
-	DECQ(cnt)
-	JNE(LabelRef("block"))
-	avx.Ret()
 }
 
 // packAT emits packATAVX2, PackA for op(A) = Aᵀ: step p of a panel needs the
