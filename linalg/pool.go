@@ -36,9 +36,9 @@ import (
 //
 // A task (Engine.Do) has parts of milliseconds, one a thread: a worker that
 // ran one spins a quarter of its part's time before it parks, as the other
-// parts may end that much later, and the caller waits up to spinWait for a
-// worker still busy with a part it took over from it, rather than run a
-// whole part more itself.
+// parts may end that much later; and when no worker is idle, the caller
+// waits up to spinWait for one to come back (from a short part, or from one
+// the caller ran in its place) rather than run a whole part more itself.
 var pool struct {
 	mu      sync.Mutex
 	workers atomic.Pointer[[]*worker]

@@ -86,7 +86,11 @@ func (e *Engine) rowParts(m, body, tail, parts int, dst []RowPart) ([]RowPart, b
 			}
 			// Of two cuts as near, the one whose larger side, this part
 			// or one of those after it, is smaller.
-			worst := func(c int) int { return max(c-lo+p0tail(p, tail), (body-c+left-1)/left) }
+			own := 0 // the tail's rows, which the first part takes
+			if p == 0 {
+				own = tail
+			}
+			worst := func(c int) int { return max(c-lo+own, (body-c+left-1)/left) }
 			found := false
 			for d := 0; d <= mr && !found; d++ {
 				for _, c := range []int{want - d, want + d} {
@@ -109,14 +113,6 @@ func (e *Engine) rowParts(m, body, tail, parts int, dst []RowPart) ([]RowPart, b
 		lo = hi
 	}
 	return dst, true
-}
-
-// p0tail is the tail's rows if part p takes them (the first part does).
-func p0tail(p, tail int) int {
-	if p == 0 {
-		return tail
-	}
-	return 0
 }
 
 // Rows returns the call restricted to the rows of its output that rp

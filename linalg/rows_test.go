@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -174,18 +173,9 @@ type partLog struct {
 	mu   sync.Mutex
 	runs [8]int
 	subs [8]*Engine
-	busy atomic.Int32 // parts running now
-	most atomic.Int32 // most parts running at once
 }
 
 func (l *partLog) RunPart(p int, sub *Engine) {
-	n := l.busy.Add(1)
-	for {
-		m := l.most.Load()
-		if n <= m || l.most.CompareAndSwap(m, n) {
-			break
-		}
-	}
 	l.mu.Lock()
 	l.runs[p]++
 	l.subs[p] = sub
@@ -193,7 +183,6 @@ func (l *partLog) RunPart(p int, sub *Engine) {
 	// Some work, so that parts overlap when they can.
 	x := New(50, 64)
 	sub.Gemm(NoTrans, Trans, 1, x, New(64, 64), 0, New(50, 64))
-	l.busy.Add(-1)
 }
 
 // TestDoRunsEveryPartOnce: every part runs once, each with a one-thread

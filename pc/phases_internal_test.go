@@ -49,7 +49,7 @@ func (ws *Workspace) learnPhased(x, y linalg.Matrix, pt *phaseTimes) {
 		r[0] = x
 		tp := &pt.parts
 		tp.ws = ws
-		ws.relaxRowsWith(tp, r, y, parts, relaxJob{lo: 1, steps: ws.Config.T, final: true})
+		ws.relaxRowsWith(tp, r, y, parts, ws.learnJob())
 		slow, fast := tp.d[0], tp.d[0]
 		for _, d := range tp.d[1:parts] {
 			slow, fast = max(slow, d), min(fast, d)

@@ -92,15 +92,14 @@ type Workspace struct {
 	wt, wn   []*linalg.Packed
 	unpacked bool
 
-	// The weight updates, run as one split call (linalg.Engine.Run), and the
-	// fed-back errors of the hidden updates, one maxBatch × n_i matrix per
-	// layer (gs[0] unused).
-	calls []linalg.Call
-	gs    []linalg.Matrix
+	// The fed-back errors of the hidden updates, one maxBatch × n_i matrix
+	// per layer (gs[0] unused).
+	gs []linalg.Matrix
 
 	// Where a relaxation's linear algebra runs: whole, the batch at once,
 	// every phase of a step (every error, every hidden update) one split
-	// call; or, split by rows (relaxRows), parts[p] on rows[p].
+	// call, and the weight update one more; or, split by rows (relaxRows),
+	// parts[p] on rows[p].
 	whole exec
 	parts []exec
 	rows  []linalg.RowPart
@@ -153,7 +152,6 @@ func NewWorkspace(net *Net, maxBatch int, eng *linalg.Engine) (*Workspace, error
 		ws.wn = append(ws.wn, linalg.NewPacked(eng, linalg.NoTrans, w.Rows, w.Cols))
 	}
 	ws.unpacked = true
-	ws.calls = make([]linalg.Call, 0, L+1)
 	ws.whole = exec{eng: eng, calls: make([]linalg.Call, 0, L+1), sums: make([]float64, L)}
 	ws.parts = make([]exec, eng.Threads())
 	for p := range ws.parts {
@@ -221,13 +219,19 @@ func (ws *Workspace) Learn(x, y linalg.Matrix) error {
 	r, f, e := ws.views(b)
 	if parts := ws.splitRows(b); parts > 1 {
 		r[0] = x
-		ws.relaxRows(r, y, parts, relaxJob{lo: 1, steps: ws.Config.T, final: true})
+		ws.relaxRows(r, y, parts, ws.learnJob())
 	} else {
 		ws.settle(r, f, e, x, y)
 		ws.errors(r, f, e)
 	}
 	ws.updateWeights(e, f)
 	return nil
+}
+
+// learnJob is Learn's relaxation as a relaxJob: start the hidden layers
+// top-down, relax T steps, compute the errors of the weight update.
+func (ws *Workspace) learnJob() relaxJob {
+	return relaxJob{lo: 1, steps: ws.Config.T, final: true}
 }
 
 // relaxJob is what each part of a relaxation split by rows does (see
@@ -307,11 +311,12 @@ func (rp *rowParts) RunPart(p int, sub *linalg.Engine) {
 // W_i += lr·E_iᵀ·F_{i+1}: independent updates, one split call. The packed
 // weights are stale after it.
 func (ws *Workspace) updateWeights(e, f []linalg.Matrix) {
-	ws.calls = ws.calls[:0]
+	x := &ws.whole
+	x.calls = x.calls[:0]
 	for i, w := range ws.net.W {
-		ws.calls = append(ws.calls, linalg.GemmCall(linalg.Trans, linalg.NoTrans, ws.Config.LR, e[i], f[i+1], 1, w))
+		x.add(linalg.GemmCall(linalg.Trans, linalg.NoTrans, ws.Config.LR, e[i], f[i+1], 1, w))
 	}
-	ws.eng.Run(ws.calls)
+	x.run()
 	ws.unpacked = true
 }
 

@@ -61,9 +61,10 @@ func packAAVX2(dst, a []float32, lda int, trans bool, m, k int) {
 // where panel step p takes element p of each row: op(A) = A into A panels,
 // or op(B) = Bᵀ into B panels. The assembly (packANAVX2 or packBTAVX2)
 // transposes 8×8 blocks of the whole panels, and part, when not nil, those
-// of a last panel of at least 4 rows (packARowsAVX2: the even tiles of a
-// call restricted to rows have 4 to MR); the steps past the last multiple
-// of 8 and any other last panel are packed here in Go.
+// of a last panel of at least 4 rows (packARowsAVX2, which reads rows 0 … 3
+// unconditionally: the short tiles of a call restricted to rows have 4 to
+// MR); the steps past the last multiple of 8 and any other last panel are
+// packed here in Go.
 func packTransposedEdges(dst, src []float32, ld, rows, k, width int, asm func(dst, src []float32, ld, k, k8, panels int), part func(dst, src []float32, ld, k8, rows int)) {
 	full, k8 := rows/width, k&^7
 	if full > 0 && k8 > 0 {
