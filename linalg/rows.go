@@ -64,10 +64,7 @@ func (e *Engine) RowParts(m int, dst []RowPart) []RowPart {
 // the first.
 func (e *Engine) rowParts(m, body, tail, parts int, dst []RowPart) ([]RowPart, bool) {
 	mr, one := e.blk.mr, e.k.OneChainRows
-	cuts := func(n int) bool { // whether ⌈n/MR⌉ tiles of ≥ one rows cut n rows
-		t := (n + mr - 1) / mr
-		return n > 0 && n/t >= one
-	}
+	cuts := e.cuts
 	lo := 0
 	for p := 0; p < parts; p++ {
 		hi := body
@@ -113,6 +110,35 @@ func (e *Engine) rowParts(m, body, tail, parts int, dst []RowPart) ([]RowPart, b
 		lo = hi
 	}
 	return dst, true
+}
+
+// cuts reports whether a restricted call cuts n rows into tiles that all
+// sum as full tiles do: ⌈n/MR⌉ tiles of at least OneChainRows rows (with
+// the AVX2 kernels, any n from 4 up but 7).
+func (e *Engine) cuts(n int) bool {
+	t := (n + e.blk.mr - 1) / e.blk.mr
+	return n > 0 && n/t >= e.k.OneChainRows
+}
+
+// Halve cuts part rp of a batch split by rows (RowParts) in two, for
+// handing half of a part's rows to a thread that has none left: keep, rows
+// Lo … c−1 and rp's tail, and give, rows c … Hi−1, each with about half
+// the rows, each of them still computed with the bits of the whole call. It
+// reports false when no such cut exists (a part of fewer than eight rows
+// outside its tail, with the AVX2 kernels).
+func (e *Engine) Halve(rp RowPart) (keep, give RowPart, ok bool) {
+	tail := rp.T1 - rp.T0
+	want := (rp.Lo + rp.Hi - tail) / 2 // keep and give equal, the tail counted with keep
+	for d := 0; d <= e.blk.mr; d++ {
+		for _, c := range []int{want + d, want - d} {
+			if c > rp.Lo && c < rp.Hi && e.cuts(c-rp.Lo) && e.cuts(rp.Hi-c) {
+				keep, give = rp, RowPart{Lo: c, Hi: rp.Hi}
+				keep.Hi = c
+				return keep, give, true
+			}
+		}
+	}
+	return rp, RowPart{}, false
 }
 
 // Rows returns the call restricted to the rows of its output that rp

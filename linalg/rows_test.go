@@ -72,6 +72,61 @@ func TestRowPartsCoverTheRows(t *testing.T) {
 	}
 }
 
+// TestHalve: a halved part's two halves take its rows once, the tail with
+// the first; both are cut by tiles that sum as full tiles do, and are as
+// even as such a cut allows; a part is left whole only when no such cut
+// exists.
+func TestHalve(t *testing.T) {
+	for _, set := range KernelSets() {
+		e := MustEngine(Options{Kernels: set, Threads: 1})
+		mr, one := e.blk.mr, e.k.OneChainRows
+		cut := func(n int) bool { // every tile of a dense cut of n rows has ≥ one rows
+			ts := e.blk.tiling(n, true, one)
+			for i := 0; i < ts.n; i++ {
+				if _, rows := ts.tile(i); rows < one {
+					return false
+				}
+			}
+			return n > 0
+		}
+		halved := 0
+		for lo := 0; lo < 8; lo++ {
+			for n := 1; n <= 60; n++ {
+				for _, tail := range []int{0, 2} {
+					rp := RowPart{Lo: lo, Hi: lo + n}
+					if tail > 0 {
+						rp.T0, rp.T1 = 100, 100+tail
+					}
+					keep, give, ok := e.Halve(rp)
+					name := fmt.Sprintf("%s: %v → %v %v", set, rp, keep, give)
+					if !ok {
+						for c := lo + 1; c < lo+n; c++ {
+							require.False(t, cut(c-lo) && cut(lo+n-c), "%s: cut at %d", name, c)
+						}
+						require.Equal(t, rp, keep, name)
+						continue
+					}
+					halved++
+					require.Equal(t, RowPart{Lo: lo, Hi: keep.Hi, T0: rp.T0, T1: rp.T1}, keep, name)
+					require.Equal(t, RowPart{Lo: keep.Hi, Hi: lo + n}, give, name)
+					require.True(t, cut(keep.Hi-keep.Lo), name)
+					require.True(t, cut(give.Hi-give.Lo), name)
+					require.Equal(t, rp.Rows(), keep.Rows()+give.Rows(), name)
+					require.LessOrEqual(t, max(keep.Rows()-give.Rows(), give.Rows()-keep.Rows()), 2*mr, name)
+				}
+			}
+		}
+		require.Positive(t, halved, set)
+	}
+	if e, err := NewEngine(Options{Kernels: "avx2", Threads: 1}); err == nil && e.blk.mr == 6 && e.k.OneChainRows == 4 {
+		keep, give, ok := e.Halve(RowPart{Lo: 23, Hi: 48}) // the seed's second part
+		require.True(t, ok)
+		require.Equal(t, []RowPart{{23, 35, 0, 0}, {35, 48, 0, 0}}, []RowPart{keep, give})
+		_, _, ok = e.Halve(RowPart{Lo: 0, Hi: 7})
+		require.False(t, ok, "7 rows cut as 4 and 3")
+	}
+}
+
 // TestTiling: both cuts make ⌈m/MR⌉ tiles that follow each other; the
 // plain one MR rows each but the last, the dense one as many of MR rows as
 // leave the others at least one rows, those at most one row apart.
@@ -142,14 +197,28 @@ func TestRowsIsTheWholeCall(t *testing.T) {
 			one.Run(calls)
 			for threads := 2; threads <= 4; threads++ {
 				parts := MustEngine(Options{Kernels: set, Threads: threads}).RowParts(m, nil)
+				// The parts, and the parts halved (Halve) as often as
+				// trial says, as when threads hand rows over.
+				pieces := append([]RowPart(nil), parts...)
+				for range trial % 3 {
+					var next []RowPart
+					for _, rp := range pieces {
+						if keep, give, ok := one.Halve(rp); ok {
+							next = append(next, keep, give)
+						} else {
+							next = append(next, rp)
+						}
+					}
+					pieces = next
+				}
 				got := bc.clone()
 				var sum float64
-				for _, rp := range parts {
+				for _, rp := range pieces {
 					c := []Call{got.call().Rows(rp)}
 					one.Run(c)
 					sum += c[0].Sum
 				}
-				name := fmt.Sprintf("%s %s tA=%v %d×%d×%d on %v", set, bc.kind, bc.tA, m, n, k, parts)
+				name := fmt.Sprintf("%s %s tA=%v %d×%d×%d on %v", set, bc.kind, bc.tA, m, n, k, pieces)
 				require.Equal(t, whole.c.Data, got.c.Data, name)
 				require.Equal(t, whole.r.Data, got.r.Data, name)
 				require.Equal(t, whole.f.Data, got.f.Data, name)
