@@ -73,7 +73,8 @@ func TestCallsSeeChangedWeights(t *testing.T) {
 // any number of threads (the whole batch's GEMMs split by whole micro-tiles,
 // a relaxation split by rows computing each row in a tile of its kind),
 // for batches of every kind of last tile; only the energies' last bits may
-// differ.
+// differ, summed on one thread in the GEMMs' epilogues and on more row by
+// row (TestHandOversKeepTheBits holds them fixed for a thread count).
 func TestResultsDoNotDependOnThreads(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	var batches [][2]linalg.Matrix

@@ -20,6 +20,7 @@ type phaseTimes struct {
 	// own time, each call's, added up, and the task that times them.
 	slowest, fastest time.Duration
 	parts            timedParts
+	hands            int // hand-overs of rows between the threads (share.go)
 }
 
 // timedParts runs a relaxation split by rows (rowParts) and times each
@@ -116,9 +117,10 @@ func TestLearnPhasedIsLearn(t *testing.T) {
 // µs a call: pack-µs, relax-µs (everything between the packing and the
 // weight update) and update-µs; on more threads, where every thread relaxes
 // its own rows, also the slowest and the fastest thread's own part
-// (slowest-µs, fastest-µs: relax-µs less slowest-µs is what handing the
-// parts over and back costs) and the round trip of a cache line between two
-// threads (rtt-ns).
+// (slowest-µs, fastest-µs, each counting the rows it was handed: relax-µs
+// less slowest-µs is what handing the parts over and back costs), how often
+// a thread handed rows to another (hands/op) and the round trip of a cache
+// line between two threads (rtt-ns).
 func BenchmarkLearnPhases(b *testing.B) {
 	net, x, y := phaseBatch(b)
 	ws, err := NewWorkspace(net, 50, linalg.MustEngine(linalg.Options{}))
@@ -129,6 +131,7 @@ func BenchmarkLearnPhases(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		ws.learnPhased(x, y, &pt)
+		pt.hands += int(ws.handOvers.Load())
 	}
 	b.StopTimer()
 	us := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e3 / float64(b.N) }
@@ -138,6 +141,7 @@ func BenchmarkLearnPhases(b *testing.B) {
 	if pt.slowest > 0 {
 		b.ReportMetric(us(pt.slowest), "slowest-µs")
 		b.ReportMetric(us(pt.fastest), "fastest-µs")
+		b.ReportMetric(float64(pt.hands)/float64(b.N), "hands/op")
 	}
 	if runtime.GOMAXPROCS(0) > 1 {
 		if rt, err := linalg.MeasureRoundTrip(20 * time.Millisecond); err == nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync/atomic"
 
 	"github.com/pcgo/pcgo/linalg"
 )
@@ -104,6 +105,17 @@ type Workspace struct {
 	parts []exec
 	rows  []linalg.RowPart
 	job   relaxJob // what each part does (relaxRows)
+	// Hand-overs of rows between the parts' threads (share.go): each
+	// thread's side, and how many the last relaxation made.
+	shares    []share
+	handOvers atomic.Int32
+	// Σ_j E_i[b, j]² of every row b of every layer i < L, of a split
+	// relaxation's last errors: summed in row order, the energies do not
+	// depend on which thread computed which row.
+	rowSums [][]float64
+	// stepHook, when set (tests), runs after every step of a part's
+	// thread, with the part's number.
+	stepHook func(p int)
 
 	energy []float64 // mean squared error of each layer after the last call
 	steps  int       // relaxation steps the last call ran
@@ -152,12 +164,17 @@ func NewWorkspace(net *Net, maxBatch int, eng *linalg.Engine) (*Workspace, error
 		ws.wn = append(ws.wn, linalg.NewPacked(eng, linalg.NoTrans, w.Rows, w.Cols))
 	}
 	ws.unpacked = true
-	ws.whole = exec{eng: eng, calls: make([]linalg.Call, 0, L+1), sums: make([]float64, L)}
+	ws.whole = exec{eng: eng, calls: make([]linalg.Call, 0, L+1)}
 	ws.parts = make([]exec, eng.Threads())
 	for p := range ws.parts {
-		ws.parts[p] = exec{split: true, calls: make([]linalg.Call, 0, L+1), sums: make([]float64, L)}
+		ws.parts[p] = exec{split: true, calls: make([]linalg.Call, 0, L+1)}
 	}
 	ws.rows = make([]linalg.RowPart, 0, eng.Threads())
+	ws.shares = make([]share, eng.Threads())
+	ws.rowSums = make([][]float64, L)
+	for i := range ws.rowSums {
+		ws.rowSums[i] = make([]float64, maxBatch)
+	}
 	for i := 0; i <= L; i++ {
 		ws.gs = append(ws.gs, linalg.New(maxBatch, net.Sizes[i]))
 	}
@@ -259,13 +276,17 @@ func (ws *Workspace) relaxRowsWith(task linalg.Task, r []linalg.Matrix, y linalg
 	L := ws.net.Layers()
 	r[L] = y
 	ws.job = job
+	ws.handOvers.Store(0)
 	ws.eng.Do(task, parts)
 	ws.steps = job.steps
+	if job.steps == 0 && !job.final {
+		return // no errors computed: the energies stay those of the last ones
+	}
 	b := y.Rows
 	for i := range ws.energy {
 		var sum float64
-		for p := 0; p < parts; p++ {
-			sum += ws.parts[p].sums[i]
+		for _, v := range ws.rowSums[i][:b] {
+			sum += v
 		}
 		ws.energy[i] = sum / float64(b*ws.net.Sizes[i])
 	}
@@ -292,18 +313,28 @@ func (ws *Workspace) splitRows(b int) int {
 // ws.fv and ws.ev, whose clamped layers the caller has set.
 type rowParts Workspace
 
-// RunPart runs ws.job on part p's rows with sub, the part's own engine.
+// RunPart runs ws.job on part p's rows with sub, the part's own engine,
+// and then on any rows another part's thread hands over (see share.go).
 func (rp *rowParts) RunPart(p int, sub *linalg.Engine) {
 	ws := (*Workspace)(rp)
 	x := &ws.parts[p]
 	x.eng, x.rows = sub, ws.rows[p]
-	r, f, e := ws.rv, ws.fv, ws.ev
+	ws.shares[p].busy.Store(true)
+	r, f := ws.rv, ws.fv
 	L := ws.net.Layers()
 	ws.activateOn(x, f[L], r[L])
 	ws.topDown(x, r, f, ws.job.lo)
-	ws.relaxOn(x, r, f, e, ws.job.steps, ws.job.fr)
-	if ws.job.final {
-		ws.errorsOn(x, r, f, e)
+	ws.relaxShare(x, p, 0)
+	ws.finish(p)
+	for {
+		rows, step, ok := ws.askRows(p, len(ws.rows))
+		if !ok {
+			return
+		}
+		ws.shares[p].busy.Store(true)
+		x.rows = rows
+		ws.relaxShare(x, p, step)
+		ws.finish(p)
 	}
 }
 
@@ -397,7 +428,9 @@ type exec struct {
 	rows  linalg.RowPart
 	split bool // restrict every call and pass to rows
 	calls []linalg.Call
-	sums  []float64 // Σ E_i² over the rows, per layer i < L, of the last errors
+	// rowSums, on a part's rows, has errorsOn record each row's Σ E_i²
+	// (Workspace.rowSums).
+	rowSums bool
 }
 
 // add queues c for run, restricted to the part's rows.
@@ -447,10 +480,11 @@ func (ws *Workspace) errors(r, f, e []linalg.Matrix) {
 }
 
 // errorsOn computes E_i = R_i − F_{i+1}·W_iᵀ for every layer i < L on x's
-// rows, and Σ E_i² over them in x.sums, in one pass fused into the GEMM (E_i
-// is exactly R_i minus the prediction; the sum's last bits depend on how the
-// rows are split, see linalg.Engine.Residual). On the whole batch it
-// records each layer's mean squared error too. With a Config.Precision0 π₀
+// rows. On the whole batch it records each layer's mean squared error too,
+// from Σ E_i² summed in the same pass, fused into the GEMM (E_i is exactly
+// R_i minus the prediction; the sum's last bits depend on how the GEMM is
+// split, see linalg.Engine.Residual); on a part's rows, with x.rowSums, it
+// records each row's Σ E_i² (sumRows). With a Config.Precision0 π₀
 // other than 1, E_0 then holds π₀·(R_0 − prediction); the energy stays the
 // unweighted error.
 func (ws *Workspace) errorsOn(x *exec, r, f, e []linalg.Matrix) {
@@ -460,10 +494,14 @@ func (ws *Workspace) errorsOn(x *exec, r, f, e []linalg.Matrix) {
 		x.add(linalg.ResidualCall(e[i], r[i], linalg.NoTrans, f[i+1], ws.wt[i]))
 	}
 	x.run() // the layers' errors are independent: one split call
-	for i, c := range x.calls {
-		x.sums[i] = c.Sum
-		if !x.split {
+	if !x.split {
+		for i, c := range x.calls {
 			ws.energy[i] = c.Sum / float64(r[i].Rows*r[i].Cols)
+		}
+	}
+	if x.rowSums {
+		for i := range ws.net.W {
+			ws.sumRows(x, i, e[i])
 		}
 	}
 	if p := ws.Config.Precision0; p != 0 && p != 1 {
@@ -471,6 +509,37 @@ func (ws *Workspace) errorsOn(x *exec, r, f, e []linalg.Matrix) {
 		x.eng.Scale(p, block)
 		x.eng.Scale(p, tail)
 	}
+}
+
+// sumRows records Σ_j E[b, j]² of each of x's rows b of E_i in
+// ws.rowSums[i].
+func (ws *Workspace) sumRows(x *exec, i int, e linalg.Matrix) {
+	sums := ws.rowSums[i]
+	rp := x.rows
+	for _, rng := range [2][2]int{{rp.Lo, rp.Hi}, {rp.T0, rp.T1}} {
+		for b := rng[0]; b < rng[1]; b++ {
+			sums[b] = sumSquares(e.Row(b))
+		}
+	}
+}
+
+// sumSquares returns Σ v² over v in float64, in four interleaved sums
+// added in a fixed order.
+func sumSquares(v []float32) float64 {
+	var s0, s1, s2, s3 float64
+	j := 0
+	for ; j+4 <= len(v); j += 4 {
+		a, b, c, d := float64(v[j]), float64(v[j+1]), float64(v[j+2]), float64(v[j+3])
+		s0 += a * a
+		s1 += b * b
+		s2 += c * c
+		s3 += d * d
+	}
+	for ; j < len(v); j++ {
+		a := float64(v[j])
+		s0 += a * a
+	}
+	return (s0 + s1) + (s2 + s3)
 }
 
 // settle is the inference of Learn: clamp R_0 = x and R_L = y, start the
