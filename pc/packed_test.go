@@ -12,11 +12,13 @@ import (
 
 // Every call packs the weights as they are when it starts: a workspace that
 // has run before, and whose net's weights then changed (by its own Learn or
-// by the caller), computes what a fresh workspace computes.
+// by the caller), computes what a fresh workspace computes. On two threads
+// the batch of 12 splits by rows, each thread packing its own copy.
 func TestCallsSeeChangedWeights(t *testing.T) {
 	sizes := []int{20, 12, 8, 4}
 	rng := rand.New(rand.NewPCG(5, 6))
-	x, y := randomBatch(rng, 6, 20, 4)
+	const batch = 12
+	x, y := randomBatch(rng, batch, 20, 4)
 	known := linalg.New(1, 20)
 	for j := 0; j < 10; j++ {
 		known.Set(0, j, 1)
@@ -45,7 +47,7 @@ func TestCallsSeeChangedWeights(t *testing.T) {
 			eng := linalg.MustEngine(linalg.Options{Threads: threads})
 			used, err := pc.NewNet(sizes, 0.3, 7)
 			require.NoError(t, err)
-			ws, err := pc.NewWorkspace(used, 6, eng)
+			ws, err := pc.NewWorkspace(used, batch, eng)
 			require.NoError(t, err)
 			ws.Config.T, ws.Config.TGen = 5, 5
 			c(ws)
@@ -61,7 +63,7 @@ func TestCallsSeeChangedWeights(t *testing.T) {
 			for i, w := range used.W {
 				copy(fresh.W[i].Data, w.Data)
 			}
-			ws2, err := pc.NewWorkspace(fresh, 6, eng)
+			ws2, err := pc.NewWorkspace(fresh, batch, eng)
 			require.NoError(t, err)
 			ws2.Config = ws.Config
 			require.Equal(t, c(ws2), c(ws), "%s, %d threads", name, threads)

@@ -19,8 +19,8 @@ import (
 // when at least minHandSteps steps are left, hands over half of its rows
 // (linalg.Engine.Halve) at the step they have reached, and goes on with the
 // other half. The rows' activities are in the workspace's matrices, which
-// both threads see; only the packed A panels are a thread's own, and each
-// call repacks them.
+// both threads see; the packed weights and A panels are a thread's own
+// (each thread's copy of the weights packed from the same W, so equal).
 //
 // Who relaxes a row changes none of its bits: rows do not depend on each
 // other, and Halve keeps every row in a tile that sums as it did. The

@@ -87,9 +87,11 @@ type Workspace struct {
 	// The weights packed for the engine's GEMM (linalg.Packed), once per
 	// call instead of once per GEMM: wt[i] holds W_iᵀ (predictions), wn[i]
 	// W_i (errors fed back up). packWeights fills them at the start of
-	// every call that relaxes; in between they are stale (Learn's update
-	// changes W, and the caller may too). unpacked says they were never
-	// packed or Learn changed W since; the GEMM helpers then pack first.
+	// every call that relaxes the whole batch at once; a relaxation split
+	// by rows packs each part's own copy instead (exec.wt, exec.wn). In
+	// between they are stale (Learn's update changes W, and the caller may
+	// too). unpacked says they were never packed or Learn changed W since;
+	// the GEMM helpers then pack first.
 	wt, wn   []*linalg.Packed
 	unpacked bool
 
@@ -164,10 +166,18 @@ func NewWorkspace(net *Net, maxBatch int, eng *linalg.Engine) (*Workspace, error
 		ws.wn = append(ws.wn, linalg.NewPacked(eng, linalg.NoTrans, w.Rows, w.Cols))
 	}
 	ws.unpacked = true
-	ws.whole = exec{eng: eng, calls: make([]linalg.Call, 0, L+1)}
+	ws.whole = exec{eng: eng, calls: make([]linalg.Call, 0, L+1), wt: ws.wt, wn: ws.wn}
 	ws.parts = make([]exec, eng.Threads())
 	for p := range ws.parts {
-		ws.parts[p] = exec{split: true, calls: make([]linalg.Call, 0, L+1)}
+		x := exec{split: true, calls: make([]linalg.Call, 0, L+1)}
+		if eng.Threads() > 1 {
+			// The part's own copy of the packed weights (see rowParts).
+			for _, w := range net.W {
+				x.wt = append(x.wt, linalg.NewPacked(eng, linalg.Trans, w.Rows, w.Cols))
+				x.wn = append(x.wn, linalg.NewPacked(eng, linalg.NoTrans, w.Rows, w.Cols))
+			}
+		}
+		ws.parts[p] = x
 	}
 	ws.rows = make([]linalg.RowPart, 0, eng.Threads())
 	ws.shares = make([]share, eng.Threads())
@@ -232,12 +242,12 @@ func (ws *Workspace) Learn(x, y linalg.Matrix) error {
 	if err := ws.Config.Validate(); err != nil {
 		return err
 	}
-	ws.packWeights()
 	r, f, e := ws.views(b)
 	if parts := ws.splitRows(b); parts > 1 {
 		r[0] = x
 		ws.relaxRows(r, y, parts, ws.learnJob())
 	} else {
+		ws.packWeights()
 		ws.settle(r, f, e, x, y)
 		ws.errors(r, f, e)
 	}
@@ -315,10 +325,38 @@ type rowParts Workspace
 
 // RunPart runs ws.job on part p's rows with sub, the part's own engine,
 // and then on any rows another part's thread hands over (see share.go).
+//
+// It first packs every W_i, both forms, into the part's own copy, which all
+// its GEMMs read. Every thread reads all of the packed weights in every
+// step; from a copy of its own they come from its own caches, and packing
+// writes lines no other core holds. With one copy packed by all threads at
+// once, each thread packed half of it and then read the other half from the
+// other core, and its stores first took every line back from the core that
+// read it in the last call: with the threads on cores that share no cache,
+// that packing took about 310 µs a Learn call of the seed's net, its own
+// copy 120 µs (the weight update, whose stores now take back the lines of
+// W the other core read, about 130 µs more), and the call 2–3% less.
 func (rp *rowParts) RunPart(p int, sub *linalg.Engine) {
 	ws := (*Workspace)(rp)
+	ws.packPart(p, sub)
+	ws.relaxPart(p)
+}
+
+// packPart packs every W_i, both forms, into part p's own copy, with sub.
+func (ws *Workspace) packPart(p int, sub *linalg.Engine) {
 	x := &ws.parts[p]
-	x.eng, x.rows = sub, ws.rows[p]
+	x.eng = sub
+	for i, w := range ws.net.W {
+		sub.Pack(x.wt[i], linalg.Trans, w)
+		sub.Pack(x.wn[i], linalg.NoTrans, w)
+	}
+}
+
+// relaxPart runs ws.job on part p's rows, and then on any rows another
+// part's thread hands over, with the engine and weights packPart set.
+func (ws *Workspace) relaxPart(p int) {
+	x := &ws.parts[p]
+	x.rows = ws.rows[p]
 	ws.shares[p].busy.Store(true)
 	r, f := ws.rv, ws.fv
 	L := ws.net.Layers()
@@ -367,12 +405,12 @@ func (ws *Workspace) Generate(y linalg.Matrix) (linalg.Matrix, error) {
 	if err := cfg.Validate(); err != nil {
 		return linalg.Matrix{}, err
 	}
-	ws.packWeights()
 	r, f, e := ws.views(b)
 	if parts := ws.splitRows(b); parts > 1 {
 		ws.relaxRows(r, y, parts, relaxJob{lo: 0, steps: cfg.TGen, fr: free{bottom: true}})
 		return r[0], nil
 	}
+	ws.packWeights()
 	ws.clampTop(r, f, y, 0)
 	ws.relax(r, f, e, cfg.TGen, free{bottom: true})
 	return r[0], nil
@@ -412,10 +450,11 @@ func (ws *Workspace) packWeights() {
 	ws.unpacked = false
 }
 
-// packed makes sure the packed weights exist, for helpers called outside a
-// public call (tests).
-func (ws *Workspace) packed() {
-	if ws.unpacked {
+// packed makes sure the packed weights of the whole batch exist, for
+// helpers called outside a public call (tests), when x is the whole batch's
+// exec (a part's RunPart packs its own).
+func (ws *Workspace) packed(x *exec) {
+	if !x.split && ws.unpacked {
 		ws.packWeights()
 	}
 }
@@ -428,6 +467,9 @@ type exec struct {
 	rows  linalg.RowPart
 	split bool // restrict every call and pass to rows
 	calls []linalg.Call
+	// The packed weights its GEMMs read, W_iᵀ and W_i: the workspace's
+	// (whole), or a part's own copy, which its RunPart packs.
+	wt, wn []*linalg.Packed
 	// rowSums, on a part's rows, has errorsOn record each row's Σ E_i²
 	// (Workspace.rowSums).
 	rowSums bool
@@ -458,13 +500,13 @@ func (x *exec) views(m linalg.Matrix) (block, tail linalg.Matrix) {
 
 // predict writes the top-down prediction of layer i, F_{i+1}·W_iᵀ, into dst.
 func (ws *Workspace) predict(x *exec, i int, dst linalg.Matrix, f []linalg.Matrix) {
-	ws.packed()
+	ws.packed(x)
 	if !x.split {
-		x.eng.GemmPacked(linalg.NoTrans, 1, f[i+1], ws.wt[i], 0, dst)
+		x.eng.GemmPacked(linalg.NoTrans, 1, f[i+1], x.wt[i], 0, dst)
 		return
 	}
 	x.calls = x.calls[:0]
-	x.add(linalg.GemmPackedCall(linalg.NoTrans, 1, f[i+1], ws.wt[i], 0, dst))
+	x.add(linalg.GemmPackedCall(linalg.NoTrans, 1, f[i+1], x.wt[i], 0, dst))
 	x.run()
 }
 
@@ -488,10 +530,10 @@ func (ws *Workspace) errors(r, f, e []linalg.Matrix) {
 // other than 1, E_0 then holds π₀·(R_0 − prediction); the energy stays the
 // unweighted error.
 func (ws *Workspace) errorsOn(x *exec, r, f, e []linalg.Matrix) {
-	ws.packed()
+	ws.packed(x)
 	x.calls = x.calls[:0]
 	for i := range ws.net.W {
-		x.add(linalg.ResidualCall(e[i], r[i], linalg.NoTrans, f[i+1], ws.wt[i]))
+		x.add(linalg.ResidualCall(e[i], r[i], linalg.NoTrans, f[i+1], x.wt[i]))
 	}
 	x.run() // the layers' errors are independent: one split call
 	if !x.split {
@@ -635,7 +677,7 @@ func (ws *Workspace) relaxStep(x *exec, r, f, e []linalg.Matrix, fr free, track 
 		top++
 	}
 	var moved float32
-	ws.packed()
+	ws.packed(x)
 	if ws.net.Act == ReLU && !track {
 		// Every hidden update at once: each reads errors and writes its own
 		// layer only, so they are independent. One split call, and for
@@ -643,7 +685,7 @@ func (ws *Workspace) relaxStep(x *exec, r, f, e []linalg.Matrix, fr free, track 
 		x.calls = x.calls[:0]
 		for i := 1; i <= top; i++ {
 			g := ws.gs[i].FirstRows(r[i].Rows)
-			x.add(linalg.ReluStepCall(r[i], e[i], f[i], ir, linalg.NoTrans, e[i-1], ws.wn[i-1], g))
+			x.add(linalg.ReluStepCall(r[i], e[i], f[i], ir, linalg.NoTrans, e[i-1], x.wn[i-1], g))
 		}
 		x.run()
 		top = 0 // done
@@ -656,9 +698,9 @@ func (ws *Workspace) relaxStep(x *exec, r, f, e []linalg.Matrix, fr free, track 
 		g := ws.scratch(r[i].Rows, r[i].Cols)
 		if ws.net.Act == ReLU {
 			// The GEMM and the update in one pass, on every thread.
-			ws.eng.ReluStep(r[i], e[i], f[i], ir, linalg.NoTrans, e[i-1], ws.wn[i-1], g)
+			ws.eng.ReluStep(r[i], e[i], f[i], ir, linalg.NoTrans, e[i-1], x.wn[i-1], g)
 		} else {
-			ws.eng.GemmPacked(linalg.NoTrans, 1, e[i-1], ws.wn[i-1], 0, g)
+			ws.eng.GemmPacked(linalg.NoTrans, 1, e[i-1], x.wn[i-1], 0, g)
 			ws.derivUpdate(r[i], e[i], g, f[i], ir)
 		}
 		if track {
