@@ -69,9 +69,10 @@
 // During a relaxation each sample's activities depend only on its own, the
 // weights being fixed. So on an engine of several threads, Learn and
 // Generate (with ReLU and no early stop) give each thread its own rows of
-// the batch for every step (linalg.Engine.RowParts and Do): the threads
-// meet twice a call, not twice a step, and no activity passes between
-// cores. The weight update and the other inference calls split each GEMM
+// the batch for every step (linalg.Engine.RowParts and Do), each with its
+// own packed copy of the weights: the threads meet twice a call, not twice
+// a step, and no activity passes between cores unless a thread that is done
+// takes over rows from a slower one. The weight update and the other inference calls split each GEMM
 // across the threads instead.
 //
 // # Concurrency

@@ -274,8 +274,8 @@ type relaxJob struct {
 // (ws.rows, set by splitRows), then records the steps and the energies of
 // the last errors, as relax does for the whole batch. Every sample's
 // activities depend on its own alone, so each thread takes its rows through
-// every step, the weights shared and read only: the threads meet twice a
-// call instead of twice a step.
+// every step, reading the weights from a packed copy of its own: the
+// threads meet twice a call instead of twice a step.
 func (ws *Workspace) relaxRows(r []linalg.Matrix, y linalg.Matrix, parts int, job relaxJob) {
 	ws.relaxRowsWith((*rowParts)(ws), r, y, parts, job)
 }
@@ -440,8 +440,9 @@ func (ws *Workspace) views(b int) (r, f, e []linalg.Matrix) {
 }
 
 // packWeights packs every W_i for the GEMMs of one call (see Workspace.wt):
-// each call that relaxes starts with it, so that it sees the weights as
-// they are now.
+// each call that relaxes the whole batch at once starts with it, so that it
+// sees the weights as they are now (a relaxation split by rows packs each
+// part's copy instead, packPart).
 func (ws *Workspace) packWeights() {
 	for i, w := range ws.net.W {
 		ws.eng.Pack(ws.wt[i], linalg.Trans, w)
