@@ -28,7 +28,7 @@ type phaseTimes struct {
 // part on its own thread.
 type timedParts struct {
 	ws      *Workspace
-	pack, d [8]time.Duration // each part's packing, and the rest of its part
+	pack, d []time.Duration // each part's packing, and the rest of its part
 }
 
 func (tp *timedParts) RunPart(p int, sub *linalg.Engine) {
@@ -52,6 +52,9 @@ func (ws *Workspace) learnPhased(x, y linalg.Matrix, pt *phaseTimes) {
 		r[0] = x
 		tp := &pt.parts
 		tp.ws = ws
+		if len(tp.d) < parts { // the first call: one time a part
+			tp.pack, tp.d = make([]time.Duration, parts), make([]time.Duration, parts)
+		}
 		ws.relaxRowsWith(tp, r, y, parts, ws.learnJob())
 		// Each part packs its own copy of the weights first: the slowest
 		// packing is the phase's time.
