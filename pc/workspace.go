@@ -84,15 +84,9 @@ type Workspace struct {
 	tmp        []float32       // maxBatch × max n_i: a prediction or a fed-back error
 	prev       []float32       // maxBatch × max n_i: a layer's activities before a step (early stop)
 
-	// The weights packed for the engine's GEMM (linalg.Packed), once per
-	// call instead of once per GEMM: wt[i] holds W_iᵀ (predictions), wn[i]
-	// W_i (errors fed back up). packWeights fills them at the start of
-	// every call that relaxes the whole batch at once; a relaxation split
-	// by rows packs each part's own copy instead (exec.wt, exec.wn). In
-	// between they are stale (Learn's update changes W, and the caller may
-	// too). unpacked says they were never packed or Learn changed W since;
-	// the GEMM helpers then pack first.
-	wt, wn   []*linalg.Packed
+	// unpacked says the whole batch's packed weights (whole.wt, whole.wn)
+	// were never packed or Learn changed W since; the GEMM helpers then
+	// pack first.
 	unpacked bool
 
 	// The fed-back errors of the hidden updates, one maxBatch × n_i matrix
@@ -161,23 +155,15 @@ func NewWorkspace(net *Net, maxBatch int, eng *linalg.Engine) (*Workspace, error
 	ws.fv = make([]linalg.Matrix, L+1)
 	ws.ev = make([]linalg.Matrix, L+1)
 	ws.tmp = make([]float32, maxBatch*widest)
-	for _, w := range net.W {
-		ws.wt = append(ws.wt, linalg.NewPacked(eng, linalg.Trans, w.Rows, w.Cols))
-		ws.wn = append(ws.wn, linalg.NewPacked(eng, linalg.NoTrans, w.Rows, w.Cols))
-	}
 	ws.unpacked = true
-	ws.whole = exec{eng: eng, calls: make([]linalg.Call, 0, L+1), wt: ws.wt, wn: ws.wn}
+	ws.whole = exec{eng: eng, calls: make([]linalg.Call, 0, L+1)}
+	ws.whole.newPacked(eng, net.W)
 	ws.parts = make([]exec, eng.Threads())
 	for p := range ws.parts {
-		x := exec{split: true, calls: make([]linalg.Call, 0, L+1)}
+		ws.parts[p] = exec{split: true, calls: make([]linalg.Call, 0, L+1)}
 		if eng.Threads() > 1 {
-			// The part's own copy of the packed weights (see rowParts).
-			for _, w := range net.W {
-				x.wt = append(x.wt, linalg.NewPacked(eng, linalg.Trans, w.Rows, w.Cols))
-				x.wn = append(x.wn, linalg.NewPacked(eng, linalg.NoTrans, w.Rows, w.Cols))
-			}
+			ws.parts[p].newPacked(eng, net.W) // the part's own copy (see rowParts)
 		}
-		ws.parts[p] = x
 	}
 	ws.rows = make([]linalg.RowPart, 0, eng.Threads())
 	ws.shares = make([]share, eng.Threads())
@@ -346,10 +332,7 @@ func (rp *rowParts) RunPart(p int, sub *linalg.Engine) {
 func (ws *Workspace) packPart(p int, sub *linalg.Engine) {
 	x := &ws.parts[p]
 	x.eng = sub
-	for i, w := range ws.net.W {
-		sub.Pack(x.wt[i], linalg.Trans, w)
-		sub.Pack(x.wn[i], linalg.NoTrans, w)
-	}
+	x.pack(ws.net.W)
 }
 
 // relaxPart runs ws.job on part p's rows, and then on any rows another
@@ -439,15 +422,12 @@ func (ws *Workspace) views(b int) (r, f, e []linalg.Matrix) {
 	return ws.rv, ws.fv, ws.ev
 }
 
-// packWeights packs every W_i for the GEMMs of one call (see Workspace.wt):
+// packWeights packs every W_i for the whole batch's GEMMs of one call:
 // each call that relaxes the whole batch at once starts with it, so that it
 // sees the weights as they are now (a relaxation split by rows packs each
 // part's copy instead, packPart).
 func (ws *Workspace) packWeights() {
-	for i, w := range ws.net.W {
-		ws.eng.Pack(ws.wt[i], linalg.Trans, w)
-		ws.eng.Pack(ws.wn[i], linalg.NoTrans, w)
-	}
+	ws.whole.pack(ws.net.W)
 	ws.unpacked = false
 }
 
@@ -468,12 +448,32 @@ type exec struct {
 	rows  linalg.RowPart
 	split bool // restrict every call and pass to rows
 	calls []linalg.Call
-	// The packed weights its GEMMs read, W_iᵀ and W_i: the workspace's
-	// (whole), or a part's own copy, which its RunPart packs.
+	// The weights packed for its GEMMs (linalg.Packed), once per call
+	// instead of once per GEMM: wt[i] holds W_iᵀ (predictions), wn[i] W_i
+	// (errors fed back up). The whole batch's are packed by packWeights at
+	// the start of every call that relaxes the whole batch at once, a
+	// part's by its RunPart; in between they are stale (Learn's update
+	// changes W, and the caller may too).
 	wt, wn []*linalg.Packed
 	// rowSums, on a part's rows, has errorsOn record each row's Σ E_i²
 	// (Workspace.rowSums).
 	rowSums bool
+}
+
+// newPacked allocates x.wt and x.wn for the weights w, packed for eng.
+func (x *exec) newPacked(eng *linalg.Engine, w []linalg.Matrix) {
+	for _, m := range w {
+		x.wt = append(x.wt, linalg.NewPacked(eng, linalg.Trans, m.Rows, m.Cols))
+		x.wn = append(x.wn, linalg.NewPacked(eng, linalg.NoTrans, m.Rows, m.Cols))
+	}
+}
+
+// pack packs every w_i into x.wt[i] (transposed) and x.wn[i], with x.eng.
+func (x *exec) pack(w []linalg.Matrix) {
+	for i, m := range w {
+		x.eng.Pack(x.wt[i], linalg.Trans, m)
+		x.eng.Pack(x.wn[i], linalg.NoTrans, m)
+	}
 }
 
 // add queues c for run, restricted to the part's rows.
